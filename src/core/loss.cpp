@@ -114,11 +114,13 @@ GrpoLossOutput GrpoLoss::operator()(const GrpoLossInputs& in) const {
   const auto capped = o.delta().has_value() ? ratio.clamp_max(*o.delta()) : ratio;
   auto per_token_loss = -torch::min(capped * adv, clipped * adv);
 
-  // K3 estimator of KL(pi_theta || pi_ref) (DeepSeekMath eq. 4).
+  // K3 estimator of KL(pi_theta || pi_ref) (DeepSeekMath eq. 4), optionally importance-weighted
+  // (DeepSeek-V3.2 sec. 3.1) by the ratio before the delta cap, as TRL does.
   torch::Tensor kl;
   if (use_kl) {
     const auto ref_minus_logp = in.ref_logprobs - logp;
     kl = ref_minus_logp.exp() - ref_minus_logp - 1.0;
+    if (o.use_bias_correction_kl()) kl = kl * ratio;
     per_token_loss = per_token_loss + o.beta() * kl;
   }
 

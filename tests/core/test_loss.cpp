@@ -134,13 +134,36 @@ TEST(GrpoLoss, K3KlPenaltyAndItsGradient) {
   const std::vector<double> d = {0.2, -0.1, 0.0, 0.0, 0.3, 1.0};
   in.advantages = torch::zeros({2}, torch::kFloat64);
   in.ref_logprobs = c.logp + torch::tensor(d, torch::kFloat64).view({2, 3});
-  auto out = grpo::GrpoLoss(grpo::GrpoLossOptions().loss_type(grpo::LossType::kBnpo).beta(0.5))(in);
+  auto out = grpo::GrpoLoss(
+      grpo::GrpoLossOptions().loss_type(grpo::LossType::kBnpo).beta(0.5).use_bias_correction_kl(false))(in);
   auto kl = [](double x) { return std::exp(x) - x - 1.0; };
   const double kl_sum = kl(0.2) + kl(-0.1) + kl(0.0) + kl(0.0) + kl(0.3);  // token 6 masked
   EXPECT_NEAR(out.loss.item<double>(), 0.5 * kl_sum / 5, kTol);
   EXPECT_NEAR(out.kl_mean.item<double>(), kl_sum / 5, kTol);
   std::vector<double> want;
   for (size_t i = 0; i < d.size(); ++i) want.push_back(i == 5 ? 0.0 : 0.5 * (1 - std::exp(d[i])) / 5);
+  expect_tensor(grad_of(out, in), want);
+}
+
+TEST(GrpoLoss, BiasCorrectedKlIsWeightedByTheRatio) {
+  // DeepSeek-V3.2: term r_t * kl_t with r_t = e^{log_ratio_t}; its derivative in logp_t is
+  // r_t kl_t + r_t (1 - e^{d_t}) (d = ref - logp). A = 0 leaves only this term.
+  Case c;
+  auto in = c.inputs();
+  const std::vector<double> d = {0.2, -0.1, 0.0, 0.0, 0.3, 1.0};
+  const std::vector<double> lr = {0.5, -0.5, 0.0, 0.1, 0.0, 0.3};
+  in.advantages = torch::zeros({2}, torch::kFloat64);
+  in.ref_logprobs = c.logp + torch::tensor(d, torch::kFloat64).view({2, 3});
+  auto out = grpo::GrpoLoss(grpo::GrpoLossOptions().loss_type(grpo::LossType::kBnpo).beta(0.5))(in);
+  double sum = 0.0;
+  std::vector<double> want;
+  for (size_t i = 0; i < d.size(); ++i) {
+    const double r = std::exp(lr[i]), kl = std::exp(d[i]) - d[i] - 1.0;
+    if (i != 5) sum += r * kl;
+    want.push_back(i == 5 ? 0.0 : 0.5 * (r * kl + r * (1 - std::exp(d[i]))) / 5);
+  }
+  EXPECT_NEAR(out.loss.item<double>(), 0.5 * sum / 5, kTol);
+  EXPECT_NEAR(out.kl_mean.item<double>(), sum / 5, kTol);
   expect_tensor(grad_of(out, in), want);
 }
 

@@ -31,6 +31,11 @@ struct GrpoLossOptions {
   TORCH_ARG(std::optional<double>, delta) = std::nullopt;
   /// KL coefficient beta, >= 0; 0 means no reference model is needed. Default: 0 (as TRL).
   TORCH_ARG(double, beta) = 0.0;
+  /// Multiplies each token's K3 term by the (differentiable) importance ratio pi/pi_old, which
+  /// makes its gradient the unbiased gradient of the reverse KL for samples drawn from pi_old
+  /// (DeepSeek-V3.2, arXiv:2512.02556 sec. 3.1). The value is unchanged on-policy (ratio 1);
+  /// the gradient is not. Off gives DeepSeekMath's plain K3 penalty. Default: true (as TRL 1.16).
+  TORCH_ARG(bool, use_bias_correction_kl) = true;
   /// Completion length cap in tokens, >= 1; the dr_grpo normaliser. Default: 256 (as TRL).
   TORCH_ARG(int64_t, max_completion_length) = 256;
 };
@@ -65,7 +70,8 @@ struct GrpoLossInputs {
 struct GrpoLossOutput {
   /// [] the scalar to call backward() on.
   torch::Tensor loss;
-  /// [] mean K3 KL over active tokens; 0 when beta = 0 (TRL's `kl`).
+  /// [] mean KL term over active tokens (times the ratio with use_bias_correction_kl); 0 when
+  /// beta = 0 (TRL's `kl`).
   torch::Tensor kl_mean;
   /// [] mean importance ratio pi/pi_old over active tokens (sequences for GSPO), before
   /// any delta cap.
@@ -87,8 +93,9 @@ struct GrpoLossOutput {
 ///   ratio_t  = exp(logp_t - old_t)                       (token level)
 ///            = exp(sum_t m_t (logp_t - old_t) / |m|)     (sequence level, GSPO eq. 7)
 ///   L_t      = -min(min(ratio_t, delta) A, clip(ratio_t, 1 - eps_low, 1 + eps_high) A)
-///              + beta * (exp(ref_t - logp_t) - (ref_t - logp_t) - 1)
+///              + beta * [ratio_t] * (exp(ref_t - logp_t) - (ref_t - logp_t) - 1)
 ///
+/// (the [ratio_t] factor only with use_bias_correction_kl)
 /// (DeepSeekMath arXiv:2402.03300 eq. 3 and the K3 estimator of eq. 4), aggregated by
 /// `loss_type`. Matches TRL 1.16 `GRPOTrainer._compute_loss` for one process; see
 /// docs/algorithm.md for each term's line and every deliberate deviation.
