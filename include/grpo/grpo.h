@@ -9,3 +9,4 @@
 #include <grpo/data/files.h>
 #include <grpo/data/dataset.h>
 #include <grpo/tasks/countdown.h>
+#include <grpo/trainer/grpo_config.h>
