@@ -8,3 +8,5 @@
 #include <grpo/core/options.h>
 #include <grpo/model/config.h>
 #include <grpo/model/transformer.h>
+#include <grpo/tokenizer/char_tokenizer.h>
+#include <grpo/tokenizer/tokenizer.h>
