@@ -7,6 +7,7 @@
 #include <grpo/core/loss.h>
 #include <grpo/core/options.h>
 #include <grpo/model/config.h>
+#include <grpo/model/policy.h>
 #include <grpo/model/transformer.h>
 #include <grpo/tokenizer/char_tokenizer.h>
 #include <grpo/tokenizer/tokenizer.h>
