@@ -10,3 +10,8 @@
 #include <grpo/data/dataset.h>
 #include <grpo/tasks/countdown.h>
 #include <grpo/trainer/grpo_config.h>
+#include <grpo/model/config.h>
+#include <grpo/model/policy.h>
+#include <grpo/model/transformer.h>
+#include <grpo/tokenizer/char_tokenizer.h>
+#include <grpo/tokenizer/tokenizer.h>

@@ -1,0 +1,174 @@
+#pragma once
+/// @file The policy: a causal language model with its tokenizer, which samples rollouts and
+/// scores completions.
+///
+/// Shapes: B = prompts, G = num_generations (the group size), N = B*G rows grouped
+///         contiguously (row = prompt * G + k, k in [0, G)), P = longest prompt in tokens,
+///         T = longest completion in tokens (<= max_new_tokens), V = the tokenizer's vocab_size.
+
+#include <grpo/model/transformer.h>
+#include <grpo/tokenizer/tokenizer.h>
+
+#include <torch/arg.h>
+#include <torch/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace grpo {
+
+/// How Policy::generate() samples completions (names as TRL's `GRPOConfig` and Hugging Face
+/// `GenerationConfig`).
+struct SamplingOptions {
+  /// Completions per prompt, G >= 1 (TRL's `num_generations`). Default: 1.
+  TORCH_ARG(int64_t, num_generations) = 1;
+  /// Most tokens sampled per completion, >= 1 (TRL's `max_completion_length`); prompt length +
+  /// max_new_tokens must not exceed the model's max_position_embeddings. Default: 128.
+  TORCH_ARG(int64_t, max_new_tokens) = 128;
+  /// Divides the logits before sampling, > 0. Default: 1.
+  TORCH_ARG(double, temperature) = 1.0;
+  /// Nucleus sampling (Holtzman et al., arXiv:1904.09751): keep the most probable tokens while
+  /// the probability of the tokens ranked above them is < top_p; in (0, 1], 1 = off. Default: 1.
+  TORCH_ARG(double, top_p) = 1.0;
+  /// Keep only the top_k most probable tokens (ties at the k-th value kept); >= 0, 0 = off.
+  /// top_k = 1 is greedy decoding. Default: 0.
+  TORCH_ARG(int64_t, top_k) = 0;
+  /// A row stops after the token that completes any of these strings in its completion text
+  /// (decoded with special tokens); the string stays in the completion. Each non-empty.
+  /// Default: none.
+  TORCH_ARG(std::vector<std::string>, stop_strings) = {};
+  /// Seed of the sampling generator: the same seed, prompts, options, parameters and device
+  /// give the same rollout. Default: 0.
+  TORCH_ARG(uint64_t, seed) = 0;
+  /// Without stop strings, whether every row has finished is checked (a device-to-host copy)
+  /// every this many tokens, >= 1; rows that finished keep emitting masked padding meanwhile.
+  /// With stop strings the sampled tokens are copied to the host every step anyway and the
+  /// check is made every step. Default: 8.
+  TORCH_ARG(int64_t, done_check_interval) = 8;
+};
+
+/// The completions sampled for a batch of prompts. Tensors are on the policy's device.
+struct Rollout {
+  /// The B prompts, as given.
+  std::vector<std::string> prompts;
+  /// G, completions per prompt.
+  int64_t num_generations = 1;
+  /// [N, P] int64 prompt token ids, left-padded with the pad id; row r holds prompt r / G.
+  torch::Tensor prompt_ids;
+  /// [N, P] int64, 1 for prompt tokens, 0 for left padding.
+  torch::Tensor prompt_mask;
+  /// [N, T] int64 sampled token ids, right-padded with the pad id after a row stopped.
+  torch::Tensor completion_ids;
+  /// [N, T] int64, 1 for the completion's tokens: up to and including the EOS token or the
+  /// token that completed a stop string; 0 after.
+  torch::Tensor completion_mask;
+  /// [N] bool, true for a row that stopped neither on EOS nor on a stop string within
+  /// max_new_tokens (TRL's truncated completions).
+  torch::Tensor truncated;
+  /// [N, T] float32 log-probability of each sampled token under the distribution
+  /// log_softmax(logits / temperature) over the whole vocabulary, before top-k / top-p
+  /// filtering (so it equals Policy::logprobs() at the same temperature); 0 where
+  /// completion_mask is 0.
+  torch::Tensor sampling_logprobs;
+  /// N completion texts: the masked completion tokens decoded without special tokens.
+  std::vector<std::string> completions;
+
+  /// Rows N = B * G.
+  int64_t num_rows() const { return static_cast<int64_t>(completions.size()); }
+};
+
+/// How Policy::logprobs() scores completions.
+struct LogprobOptions {
+  /// Divides the logits before the log-softmax, > 0 (use the sampling temperature). Default: 1.
+  TORCH_ARG(double, temperature) = 1.0;
+  /// Also return the entropy of each position's distribution. Default: false.
+  TORCH_ARG(bool, with_entropy) = false;
+  /// Most logits (rows x positions x V) held by one chunk of the output head and the
+  /// log-softmax, >= 1; bounds the float32 working memory. Default: 2^22 (16 MiB).
+  TORCH_ARG(int64_t, max_chunk_elements) = int64_t{1} << 22;
+};
+
+/// Per-token log-probabilities of completions.
+struct TokenLogprobs {
+  /// [N, T] float32 log pi(completion token | prompt, earlier completion tokens) at the given
+  /// temperature, differentiable with respect to the policy's parameters; 0 where
+  /// completion_mask is 0.
+  torch::Tensor logprobs;
+  /// [N, T] float32 entropy (nats) of each position's distribution, detached; 0 where
+  /// completion_mask is 0. Undefined unless LogprobOptions::with_entropy.
+  torch::Tensor entropy;
+};
+
+/// A Transformer with its tokenizer on one device: samples rollouts (Policy::generate()) and
+/// scores completions (Policy::logprobs()). Copies share the model's parameters;
+/// clone_frozen() makes an independent frozen copy (the reference model).
+///
+/// Only the tokenizer's V first logits are used (a model may have a larger, padded embedding
+/// table): sampling and scoring both take the softmax over those V tokens.
+class Policy {
+ public:
+  /// @param model the network; moved to `device` (its parameters keep their dtype).
+  /// @param tokenizer non-null; its vocab_size() must not exceed the model's vocab_size and it
+  ///        must have a pad or an EOS token (padding uses pad, else EOS).
+  /// @throws c10::Error if the tokenizer is null, has more ids than the model or has neither
+  ///         a pad nor an EOS token.
+  Policy(Transformer model, std::shared_ptr<const Tokenizer> tokenizer, torch::Device device = torch::kCPU);
+
+  /// Samples num_generations completions for each prompt, batched with a KV cache.
+  ///
+  /// The B prompts are encoded, left-padded and run once (prefill); their caches are copied
+  /// G times and the N rows are then decoded one token per step. Each step draws from
+  /// softmax(filter(logits / temperature)), filter = top-k then top-p. A row stops after its
+  /// EOS token, after the token that completes a stop string, or after max_new_tokens tokens
+  /// (then `truncated`). Runs without gradient; does not change the module's train/eval mode.
+  /// @param prompts B >= 1 prompts, each encoding to at least one token.
+  /// @throws c10::Error on an empty prompt list or prompt, an option out of range, or a
+  ///         prompt + max_new_tokens longer than max_position_embeddings.
+  Rollout generate(const std::vector<std::string>& prompts, const SamplingOptions& options);
+
+  /// Per-token log-probabilities of the rollout's completions (one forward over prompt +
+  /// completion; the output head and log-softmax run in chunks, as logsumexp, so the
+  /// [N, T, V] float32 log-softmax is never held at once). With the sampling temperature this
+  /// equals the rollout's sampling_logprobs up to float rounding.
+  TokenLogprobs logprobs(const Rollout& rollout, const LogprobOptions& options = {});
+
+  /// As logprobs(rollout), for any rows of a rollout (for example a micro-batch).
+  /// @param prompt_ids [N, P] int64, left-padded. @param prompt_mask [N, P] int64 or bool.
+  /// @param completion_ids [N, T] int64. @param completion_mask [N, T] int64 or bool.
+  ///        All on the policy's device; P >= 1, T >= 1.
+  /// @throws c10::Error on mismatched shapes or dtypes, or an option out of range.
+  TokenLogprobs logprobs(const torch::Tensor& prompt_ids, const torch::Tensor& prompt_mask,
+                         const torch::Tensor& completion_ids, const torch::Tensor& completion_mask,
+                         const LogprobOptions& options = {});
+
+  /// A deep copy with requires_grad false and the module in eval mode: the reference model.
+  /// Same tokenizer, device and dtype. Does not consume the global random number generator.
+  Policy clone_frozen() const;
+
+  /// Writes the model's parameters (torch::save archive, by parameter name) to `path`.
+  void save(const std::string& path) const;
+  /// Reads parameters written by save() into the model, onto the policy's device.
+  /// @throws c10::Error if the file is missing or does not match the model.
+  void load(const std::string& path);
+
+  /// The network.
+  Transformer& model() { return model_; }
+  const Transformer& model() const { return model_; }
+  /// The tokenizer.
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+  const std::shared_ptr<const Tokenizer>& shared_tokenizer() const { return tokenizer_; }
+  /// The device the model lives on.
+  torch::Device device() const { return device_; }
+  /// The model's parameters (for an optimizer).
+  std::vector<torch::Tensor> parameters() const { return model_->parameters(); }
+
+ private:
+  Transformer model_;
+  std::shared_ptr<const Tokenizer> tokenizer_;
+  torch::Device device_;
+  int64_t pad_id_;
+};
+
+}  // namespace grpo

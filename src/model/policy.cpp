@@ -1,0 +1,282 @@
+#include <grpo/model/policy.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+namespace grpo {
+namespace {
+
+void check_options(const SamplingOptions& o) {
+  TORCH_CHECK(o.num_generations() >= 1, "SamplingOptions: num_generations must be >= 1, got ", o.num_generations());
+  TORCH_CHECK(o.max_new_tokens() >= 1, "SamplingOptions: max_new_tokens must be >= 1, got ", o.max_new_tokens());
+  TORCH_CHECK(o.temperature() > 0, "SamplingOptions: temperature must be > 0, got ", o.temperature());
+  TORCH_CHECK(o.top_p() > 0 && o.top_p() <= 1, "SamplingOptions: top_p must be in (0, 1], got ", o.top_p());
+  TORCH_CHECK(o.top_k() >= 0, "SamplingOptions: top_k must be >= 0, got ", o.top_k());
+  TORCH_CHECK(o.done_check_interval() >= 1, "SamplingOptions: done_check_interval must be >= 1, got ",
+              o.done_check_interval());
+  for (const auto& stop : o.stop_strings()) {
+    TORCH_CHECK(!stop.empty(), "SamplingOptions: stop_strings must not contain an empty string");
+  }
+}
+
+void check_options(const LogprobOptions& o) {
+  TORCH_CHECK(o.temperature() > 0, "LogprobOptions: temperature must be > 0, got ", o.temperature());
+  TORCH_CHECK(o.max_chunk_elements() >= 1, "LogprobOptions: max_chunk_elements must be >= 1, got ",
+              o.max_chunk_elements());
+}
+
+/// A generator seeded with `seed` for `device`, independent of the global one.
+at::Generator make_generator(torch::Device device, uint64_t seed) {
+  auto generator = device.is_cpu() ? at::detail::createCPUGenerator(seed)
+                                   : at::globalContext().defaultGenerator(device).clone();
+  generator.set_current_seed(seed);
+  return generator;
+}
+
+/// One decoding step's draw.
+struct Draw {
+  torch::Tensor tokens;    // [N] int64
+  torch::Tensor logprobs;  // [N] float32, under log_softmax(logits / temperature)
+};
+
+/// Samples one token per row from `logits` [N, V] after temperature, top-k and top-p.
+Draw draw(const torch::Tensor& logits, const SamplingOptions& o, at::Generator& generator) {
+  const auto logp = torch::log_softmax(logits.to(torch::kFloat) / o.temperature(), -1);
+  const auto vocab = logp.size(-1);
+  const auto neg_inf = -std::numeric_limits<float>::infinity();
+  auto filtered = logp;
+  if (o.top_k() > 0 && o.top_k() < vocab) {
+    const auto kth = std::get<0>(filtered.topk(o.top_k(), -1)).narrow(-1, o.top_k() - 1, 1);
+    filtered = filtered.masked_fill(filtered < kth, neg_inf);
+  }
+  if (o.top_p() < 1) {
+    const auto [sorted, order] = filtered.sort(-1, /*descending=*/true);
+    const auto probs = sorted.softmax(-1);
+    const auto mass_above = probs.cumsum(-1) - probs;  // the first token always stays (0 < top_p)
+    const auto remove = torch::zeros_like(mass_above, torch::kBool).scatter_(-1, order, mass_above >= o.top_p());
+    filtered = filtered.masked_fill(remove, neg_inf);
+  }
+  const auto tokens = torch::multinomial(filtered.softmax(-1), 1, /*replacement=*/false, generator);
+  return {tokens.squeeze(1), logp.gather(-1, tokens).squeeze(1)};
+}
+
+}  // namespace
+
+Policy::Policy(Transformer model, std::shared_ptr<const Tokenizer> tokenizer, torch::Device device)
+    : model_(std::move(model)), tokenizer_(std::move(tokenizer)), device_(device), pad_id_(0) {
+  TORCH_CHECK(tokenizer_ != nullptr, "Policy: tokenizer must not be null");
+  TORCH_CHECK(tokenizer_->vocab_size() <= model_->config().vocab_size(), "Policy: the tokenizer has ",
+              tokenizer_->vocab_size(), " ids but the model's vocab_size is ", model_->config().vocab_size());
+  const auto pad = tokenizer_->pad_token_id() ? tokenizer_->pad_token_id() : tokenizer_->eos_token_id();
+  TORCH_CHECK(pad.has_value(), "Policy: the tokenizer has neither a pad nor an EOS token to pad with");
+  pad_id_ = *pad;
+  model_->to(device_);
+}
+
+Rollout Policy::generate(const std::vector<std::string>& prompts, const SamplingOptions& options) {
+  check_options(options);
+  TORCH_CHECK(!prompts.empty(), "Policy::generate: prompts must not be empty");
+  torch::NoGradGuard no_grad;
+  const auto num_prompts = static_cast<int64_t>(prompts.size());
+  const auto group = options.num_generations();
+  const auto rows = num_prompts * group;
+  const auto max_new = options.max_new_tokens();
+  const auto vocab = tokenizer_->vocab_size();
+  const auto eos = tokenizer_->eos_token_id();
+
+  // Encode and left-pad the B prompts.
+  std::vector<std::vector<int64_t>> encoded;
+  int64_t prompt_width = 0;
+  for (size_t b = 0; b < prompts.size(); ++b) {
+    encoded.push_back(tokenizer_->encode(prompts[b]));
+    TORCH_CHECK(!encoded.back().empty(), "Policy::generate: prompt ", b, " encodes to no tokens");
+    prompt_width = std::max(prompt_width, static_cast<int64_t>(encoded.back().size()));
+  }
+  const auto capacity = prompt_width + max_new;
+  TORCH_CHECK(capacity <= model_->config().max_position_embeddings(), "Policy::generate: longest prompt (",
+              prompt_width, " tokens) + max_new_tokens (", max_new, ") exceeds max_position_embeddings (",
+              model_->config().max_position_embeddings(), ")");
+  auto ids_host = torch::full({num_prompts, prompt_width}, pad_id_, torch::kLong);
+  auto mask_host = torch::zeros({num_prompts, prompt_width}, torch::kLong);
+  for (int64_t b = 0; b < num_prompts; ++b) {
+    const auto& seq = encoded[static_cast<size_t>(b)];
+    const auto n = static_cast<int64_t>(seq.size());
+    std::copy(seq.begin(), seq.end(), ids_host.data_ptr<int64_t>() + b * prompt_width + prompt_width - n);
+    mask_host[b].narrow(0, prompt_width - n, n).fill_(1);
+  }
+  const auto prompt_ids_b = ids_host.to(device_);
+  const auto prompt_mask_b = mask_host.to(device_);
+
+  // Prefill the B prompts once, then give each of the N rows a copy of its prompt's cache.
+  auto prompt_cache = model_->new_cache(num_prompts, prompt_width);
+  const auto last_hidden = model_->hidden_states(prompt_ids_b, prompt_mask_b, {}, &prompt_cache)
+                               .select(1, prompt_width - 1);
+  auto logits = model_->logits(last_hidden).narrow(-1, 0, vocab).repeat_interleave(group, 0);
+  auto cache = model_->new_cache(rows, capacity);
+  for (size_t l = 0; l < cache.keys.size(); ++l) {
+    cache.keys[l].narrow(2, 0, prompt_width).copy_(prompt_cache.keys[l].repeat_interleave(group, 0));
+    cache.values[l].narrow(2, 0, prompt_width).copy_(prompt_cache.values[l].repeat_interleave(group, 0));
+  }
+  cache.length = prompt_width;
+  prompt_cache = KVCache();
+
+  Rollout rollout;
+  rollout.prompts = prompts;
+  rollout.num_generations = group;
+  rollout.prompt_ids = prompt_ids_b.repeat_interleave(group, 0);
+  rollout.prompt_mask = prompt_mask_b.repeat_interleave(group, 0);
+  const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(device_);
+  const auto attention_mask = torch::cat({rollout.prompt_mask, torch::ones({rows, max_new}, long_options)}, 1);
+  auto positions = rollout.prompt_mask.sum(1, /*keepdim=*/true);  // next position of each row
+  auto completion_ids = torch::full({rows, max_new}, pad_id_, long_options);
+  auto completion_mask = torch::zeros({rows, max_new}, long_options);
+  auto sampling_logprobs = torch::zeros({rows, max_new}, torch::TensorOptions().dtype(torch::kFloat).device(device_));
+  auto done = torch::zeros({rows}, torch::TensorOptions().dtype(torch::kBool).device(device_));
+
+  // Stop strings are matched on the host in a window of the last tokens: every token decodes
+  // to at least one byte, so a stop string of n bytes spans at most n tokens.
+  const auto& stops = options.stop_strings();
+  const bool host_tracking = !stops.empty();
+  size_t window = 0;
+  for (const auto& stop : stops) window = std::max(window, stop.size());
+  std::vector<std::vector<int64_t>> history(host_tracking ? static_cast<size_t>(rows) : 0);
+  std::vector<char> done_host(static_cast<size_t>(rows), 0);
+
+  auto generator = make_generator(device_, options.seed());
+  for (int64_t t = 0; t < max_new; ++t) {
+    auto step = draw(logits, options, generator);
+    const auto tokens = step.tokens.masked_fill(done, pad_id_);
+    completion_ids.select(1, t).copy_(tokens);
+    sampling_logprobs.select(1, t).copy_(step.logprobs.masked_fill(done, 0));
+    completion_mask.select(1, t).copy_(done.logical_not());
+    bool all_done = false;
+    if (host_tracking) {
+      const auto tokens_host = tokens.to(torch::kCPU);
+      const auto* token = tokens_host.data_ptr<int64_t>();
+      all_done = true;
+      for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
+        if (done_host[r]) continue;
+        auto& seq = history[r];
+        seq.push_back(token[r]);
+        bool stop_here = eos.has_value() && token[r] == *eos;
+        if (!stop_here) {
+          const auto begin = seq.size() > window ? seq.end() - static_cast<std::ptrdiff_t>(window) : seq.begin();
+          const auto tail = tokenizer_->decode(std::vector<int64_t>(begin, seq.end()));
+          stop_here = std::any_of(stops.begin(), stops.end(),
+                                  [&](const std::string& stop) { return tail.find(stop) != std::string::npos; });
+        }
+        done_host[r] = stop_here ? 1 : 0;
+        all_done = all_done && stop_here;
+      }
+      done = torch::from_blob(done_host.data(), {rows}, torch::kBool).to(device_, false, /*copy=*/true);
+    } else {
+      if (eos.has_value()) done = done.logical_or(tokens == *eos);
+      if ((t + 1) % options.done_check_interval() == 0) all_done = done.all().item<bool>();
+    }
+    if (all_done || t + 1 == max_new) break;
+    const auto hidden = model_->hidden_states(tokens.unsqueeze(1), attention_mask.narrow(1, 0, prompt_width + t + 1),
+                                              positions, &cache);
+    logits = model_->logits(hidden.select(1, 0)).narrow(-1, 0, vocab);
+    positions = positions + 1;
+  }
+
+  // Trim to the longest completion (rows finished early only added masked padding).
+  const auto longest = completion_mask.sum(1).max().item<int64_t>();
+  rollout.completion_ids = completion_ids.narrow(1, 0, longest).clone();
+  rollout.completion_mask = completion_mask.narrow(1, 0, longest).clone();
+  rollout.sampling_logprobs = sampling_logprobs.narrow(1, 0, longest).clone();
+  if (host_tracking) done = torch::from_blob(done_host.data(), {rows}, torch::kBool).to(device_, false, true);
+  rollout.truncated = done.logical_not();
+
+  const auto ids_cpu = rollout.completion_ids.to(torch::kCPU).contiguous();
+  const auto lengths = rollout.completion_mask.sum(1).to(torch::kCPU).contiguous();
+  rollout.completions.reserve(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    const auto* begin = ids_cpu.data_ptr<int64_t>() + r * longest;
+    rollout.completions.push_back(tokenizer_->decode(
+        std::vector<int64_t>(begin, begin + lengths[r].item<int64_t>()), /*skip_special_tokens=*/true));
+  }
+  return rollout;
+}
+
+TokenLogprobs Policy::logprobs(const Rollout& rollout, const LogprobOptions& options) {
+  return logprobs(rollout.prompt_ids, rollout.prompt_mask, rollout.completion_ids, rollout.completion_mask, options);
+}
+
+TokenLogprobs Policy::logprobs(const torch::Tensor& prompt_ids, const torch::Tensor& prompt_mask,
+                               const torch::Tensor& completion_ids, const torch::Tensor& completion_mask,
+                               const LogprobOptions& options) {
+  check_options(options);
+  TORCH_CHECK(prompt_ids.dim() == 2 && prompt_ids.scalar_type() == torch::kLong && prompt_ids.size(1) >= 1,
+              "Policy::logprobs: prompt_ids must be [N, P] int64 with P >= 1, got shape ", prompt_ids.sizes(),
+              " and dtype ", prompt_ids.scalar_type());
+  TORCH_CHECK(completion_ids.dim() == 2 && completion_ids.scalar_type() == torch::kLong &&
+                  completion_ids.size(0) == prompt_ids.size(0) && completion_ids.size(1) >= 1,
+              "Policy::logprobs: completion_ids must be [N, T] int64 with N = ", prompt_ids.size(0),
+              " and T >= 1, got shape ", completion_ids.sizes(), " and dtype ", completion_ids.scalar_type());
+  TORCH_CHECK(prompt_mask.sizes() == prompt_ids.sizes(), "Policy::logprobs: prompt_mask must be shaped as prompt_ids ",
+              prompt_ids.sizes(), ", got ", prompt_mask.sizes());
+  TORCH_CHECK(completion_mask.sizes() == completion_ids.sizes(),
+              "Policy::logprobs: completion_mask must be shaped as completion_ids ", completion_ids.sizes(), ", got ",
+              completion_mask.sizes());
+  const auto rows = completion_ids.size(0);
+  const auto prompt_width = prompt_ids.size(1);
+  const auto width = completion_ids.size(1);
+  const auto vocab = tokenizer_->vocab_size();
+
+  const auto ids = torch::cat({prompt_ids, completion_ids}, 1);
+  const auto mask = torch::cat({prompt_mask.to(torch::kLong), completion_mask.to(torch::kLong)}, 1);
+  // Position P-1+t predicts completion token t.
+  const auto hidden = model_->hidden_states(ids, mask).narrow(1, prompt_width - 1, width);
+  const auto flat_hidden = hidden.reshape({rows * width, hidden.size(-1)});
+  const auto targets = completion_ids.reshape({rows * width, 1});
+  const auto chunk = std::max<int64_t>(1, options.max_chunk_elements() / model_->config().vocab_size());
+
+  std::vector<torch::Tensor> logprob_chunks, entropy_chunks;
+  for (int64_t start = 0; start < rows * width; start += chunk) {
+    const auto n = std::min(chunk, rows * width - start);
+    const auto scaled =
+        model_->logits(flat_hidden.narrow(0, start, n)).narrow(-1, 0, vocab).to(torch::kFloat) / options.temperature();
+    const auto normaliser = scaled.logsumexp(-1, /*keepdim=*/true);  // [n, 1]
+    logprob_chunks.push_back((scaled.gather(-1, targets.narrow(0, start, n)) - normaliser).squeeze(1));
+    if (options.with_entropy()) {
+      torch::NoGradGuard no_grad;
+      const auto logp = scaled - normaliser;
+      entropy_chunks.push_back(-(logp.exp() * logp).sum(-1));
+    }
+  }
+  const auto padding = completion_mask.to(torch::kBool).logical_not();
+  TokenLogprobs result;
+  result.logprobs = torch::cat(logprob_chunks).view({rows, width}).masked_fill(padding, 0);
+  if (options.with_entropy()) result.entropy = torch::cat(entropy_chunks).view({rows, width}).masked_fill(padding, 0);
+  return result;
+}
+
+Policy Policy::clone_frozen() const {
+  // Building a Transformer initialises its parameters from the global generator; restore its
+  // state afterwards so that making a reference model does not change later random draws.
+  auto global = at::detail::getDefaultCPUGenerator();
+  const auto state = global.get_state();
+  Transformer copy(model_->config());
+  global.set_state(state);
+  const auto dtype = model_->model->embed_tokens->weight.scalar_type();
+  copy->to(device_, dtype);
+  {
+    torch::NoGradGuard no_grad;
+    const auto source = model_->named_parameters();
+    for (auto& item : copy->named_parameters()) item.value().copy_(source[item.key()]);
+  }
+  for (auto& p : copy->parameters()) p.set_requires_grad(false);
+  copy->eval();
+  return Policy(copy, tokenizer_, device_);
+}
+
+void Policy::save(const std::string& path) const { torch::save(model_, path); }
+
+void Policy::load(const std::string& path) { torch::load(model_, path, device_); }
+
+}  // namespace grpo

@@ -1,0 +1,110 @@
+#include <grpo/tokenizer/char_tokenizer.h>
+
+#include <c10/util/Exception.h>
+
+#include <algorithm>
+
+namespace grpo {
+namespace {
+
+/// Length in bytes of the well-formed UTF-8 code point starting at text[i] (1 to 4), or 0 if
+/// the bytes there are not one (stray continuation byte, overlong form, surrogate, truncated).
+size_t code_point_length(const std::string& text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (size_t k = 2; k < length; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
+CharTokenizer::CharTokenizer(CharTokenizerOptions options)
+    : options_(std::move(options)), starts_multi_char_(256, false) {
+  const auto add = [&](const std::string& token, const char* what) {
+    TORCH_CHECK(!token.empty(), "CharTokenizer: ", what, " must not be empty");
+    TORCH_CHECK(ids_.emplace(token, static_cast<int64_t>(tokens_.size())).second, "CharTokenizer: ", what,
+                " '", token, "' occurs twice in the vocabulary");
+    tokens_.push_back(token);
+  };
+  add(options_.pad_token(), "pad_token");
+  add(options_.eos_token(), "eos_token");
+  add(options_.unk_token(), "unk_token");
+  for (const auto& token : options_.added_tokens()) add(token, "added token");
+  multi_char_by_length_ = tokens_;
+  std::stable_sort(multi_char_by_length_.begin(), multi_char_by_length_.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (const auto& token : multi_char_by_length_) starts_multi_char_[static_cast<unsigned char>(token[0])] = true;
+
+  const auto& characters = options_.characters();
+  TORCH_CHECK(!characters.empty(), "CharTokenizer: characters must not be empty");
+  for (size_t i = 0; i < characters.size();) {
+    const auto length = code_point_length(characters, i);
+    TORCH_CHECK(length > 0, "CharTokenizer: characters must be valid UTF-8, invalid byte 0x", std::hex,
+                static_cast<int>(static_cast<unsigned char>(characters[i])), std::dec, " at offset ", i);
+    add(characters.substr(i, length), "character");
+    i += length;
+  }
+}
+
+std::vector<int64_t> CharTokenizer::encode(const std::string& text) const {
+  std::vector<int64_t> ids;
+  ids.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    bool matched = false;
+    if (starts_multi_char_[static_cast<unsigned char>(text[i])]) {
+      for (const auto& token : multi_char_by_length_) {
+        if (text.compare(i, token.size(), token) == 0) {
+          ids.push_back(ids_.at(token));
+          i += token.size();
+          matched = true;
+          break;
+        }
+      }
+    }
+    if (matched) continue;
+    const auto length = std::max<size_t>(code_point_length(text, i), 1);
+    const auto found = ids_.find(text.substr(i, length));
+    ids.push_back(found != ids_.end() ? found->second : kUnkId);
+    i += length;
+  }
+  return ids;
+}
+
+std::string CharTokenizer::decode(const std::vector<int64_t>& ids, bool skip_special_tokens) const {
+  std::string text;
+  for (const auto id : ids) {
+    TORCH_CHECK(id >= 0 && id < vocab_size(), "CharTokenizer::decode: id ", id, " is outside [0, ",
+                vocab_size(), ")");
+    if (skip_special_tokens && id <= kUnkId) continue;
+    text += tokens_[static_cast<size_t>(id)];
+  }
+  return text;
+}
+
+std::optional<int64_t> CharTokenizer::token_to_id(const std::string& token) const {
+  const auto found = ids_.find(token);
+  if (found == ids_.end()) return std::nullopt;
+  return found->second;
+}
+
+}  // namespace grpo

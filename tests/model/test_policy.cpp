@@ -1,0 +1,303 @@
+#include <grpo/model/policy.h>
+#include <grpo/tokenizer/char_tokenizer.h>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace {
+
+using grpo::CharTokenizer;
+using grpo::CharTokenizerOptions;
+using grpo::LogprobOptions;
+using grpo::ModelConfig;
+using grpo::Policy;
+using grpo::SamplingOptions;
+using grpo::Transformer;
+
+/// A tiny random policy over a character vocabulary (seeded, CPU).
+Policy make_policy(const std::string& characters, uint64_t seed = 0, bool tied = false) {
+  // Ops on these tiny tensors gain nothing from intra-op threads, and on a busy 2-core machine
+  // waiting threads slow them down by orders of magnitude.
+  torch::set_num_threads(1);
+  auto tokenizer = std::make_shared<const CharTokenizer>(CharTokenizerOptions(characters));
+  torch::manual_seed(seed);
+  Transformer model(ModelConfig()
+                        .vocab_size(tokenizer->vocab_size())
+                        .hidden_size(32)
+                        .intermediate_size(48)
+                        .num_hidden_layers(2)
+                        .num_attention_heads(4)
+                        .num_key_value_heads(2)
+                        .head_dim(8)
+                        .max_position_embeddings(64)
+                        .tie_word_embeddings(tied));
+  {
+    // Larger weights than the 0.02 initialisation so that the distributions are far from uniform.
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->parameters()) {
+      if (p.dim() == 2) p.normal_(0.0, 0.3);
+    }
+  }
+  return Policy(model, tokenizer);
+}
+
+const std::vector<std::string> kPrompts = {"12+3=", "<think>7", "99-1+4="};
+
+double masked_max_abs_diff(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& mask) {
+  return (a - b).abs().masked_fill(mask.logical_not(), 0).max().item<double>();
+}
+
+/// Independent reference: full-vocabulary logits of one forward over prompt + completion.
+torch::Tensor full_logits(Policy& policy, const grpo::Rollout& rollout) {
+  const auto ids = torch::cat({rollout.prompt_ids, rollout.completion_ids}, 1);
+  const auto mask = torch::cat({rollout.prompt_mask, rollout.completion_mask}, 1);
+  const auto p = rollout.prompt_ids.size(1);
+  return policy.model()->forward(ids, mask).narrow(1, p - 1, rollout.completion_ids.size(1));
+}
+
+TEST(Policy, RolloutShapesFollowTheGroupLayout) {
+  auto policy = make_policy("0123456789+-=");
+  const auto rollout = policy.generate(kPrompts, SamplingOptions().num_generations(4).max_new_tokens(10).seed(3));
+  const int64_t rows = 12;
+  EXPECT_EQ(rollout.num_rows(), rows);
+  EXPECT_EQ(rollout.prompt_ids.sizes(), (std::vector<int64_t>{rows, 7}));  // "99-1+4=" is the longest
+  EXPECT_EQ(rollout.completion_ids.size(0), rows);
+  EXPECT_LE(rollout.completion_ids.size(1), 10);
+  EXPECT_EQ(rollout.sampling_logprobs.scalar_type(), torch::kFloat);
+  EXPECT_EQ(rollout.truncated.sizes(), (std::vector<int64_t>{rows}));
+  // Row r holds prompt r / G, left-padded.
+  const auto& tok = policy.tokenizer();
+  for (int64_t r = 0; r < rows; ++r) {
+    const auto n = rollout.prompt_mask[r].sum().item<int64_t>();
+    const auto ids = rollout.prompt_ids[r].narrow(0, 7 - n, n).contiguous();
+    EXPECT_EQ(tok.decode(std::vector<int64_t>(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + n)),
+              kPrompts[static_cast<size_t>(r / 4)]);
+    EXPECT_EQ(rollout.prompt_mask[r].narrow(0, 0, 7 - n).sum().item<int64_t>(), 0);
+  }
+}
+
+TEST(Policy, SameSeedSameCompletionsOtherSeedOthers) {
+  auto policy = make_policy("0123456789+-=");
+  auto options = SamplingOptions().num_generations(4).max_new_tokens(12).temperature(1.0);
+  const auto a = policy.generate(kPrompts, options.seed(11));
+  const auto b = policy.generate(kPrompts, options.seed(11));
+  const auto c = policy.generate(kPrompts, options.seed(12));
+  EXPECT_TRUE(torch::equal(a.completion_ids, b.completion_ids));
+  EXPECT_TRUE(torch::equal(a.sampling_logprobs, b.sampling_logprobs));
+  EXPECT_EQ(a.completions, b.completions);
+  EXPECT_NE(a.completions, c.completions);
+  // The G completions of one prompt differ from each other.
+  std::set<std::string> group(a.completions.begin(), a.completions.begin() + 4);
+  EXPECT_GT(group.size(), 1U);
+}
+
+TEST(Policy, LogprobsEqualSamplingLogprobs) {
+  auto policy = make_policy("0123456789+-=");
+  for (const double temperature : {1.0, 0.7}) {
+    const auto rollout = policy.generate(
+        kPrompts, SamplingOptions().num_generations(3).max_new_tokens(16).temperature(temperature).top_k(6).seed(5));
+    const auto scored = policy.logprobs(rollout, LogprobOptions().temperature(temperature));
+    const auto mask = rollout.completion_mask.to(torch::kBool);
+    const double diff = masked_max_abs_diff(scored.logprobs, rollout.sampling_logprobs, mask);
+    std::cout << "temperature " << temperature << ": logprobs vs sampling logprobs, max abs difference " << diff
+              << "\n";
+    EXPECT_LE(diff, 1e-5);
+    EXPECT_EQ(scored.logprobs.masked_fill(mask, 0).abs().max().item<double>(), 0.0) << "0 outside the mask";
+  }
+}
+
+TEST(Policy, ChunkedLogprobsAndEntropyMatchAFullLogSoftmax) {
+  auto policy = make_policy("0123456789+-=", /*seed=*/1, /*tied=*/true);
+  const auto rollout = policy.generate(kPrompts, SamplingOptions().num_generations(2).max_new_tokens(9).seed(2));
+  const auto chunked = policy.logprobs(rollout, LogprobOptions().temperature(0.8).with_entropy(true).max_chunk_elements(50));
+  torch::NoGradGuard no_grad;
+  const auto logp = torch::log_softmax(full_logits(policy, rollout) / 0.8, -1);
+  const auto expected = logp.gather(-1, rollout.completion_ids.unsqueeze(-1)).squeeze(-1);
+  const auto entropy = -(logp.exp() * logp).sum(-1);
+  const auto mask = rollout.completion_mask.to(torch::kBool);
+  EXPECT_LE(masked_max_abs_diff(chunked.logprobs, expected, mask), 1e-5);
+  EXPECT_LE(masked_max_abs_diff(chunked.entropy, entropy, mask), 1e-5);
+}
+
+TEST(Policy, LogprobsAreDifferentiable) {
+  auto policy = make_policy("0123456789+-=");
+  const auto rollout = policy.generate(kPrompts, SamplingOptions().num_generations(2).max_new_tokens(6).seed(9));
+  policy.logprobs(rollout).logprobs.sum().backward();
+  for (const auto& item : policy.model()->named_parameters()) {
+    ASSERT_TRUE(item.value().grad().defined()) << item.key();
+  }
+  EXPECT_GT(policy.model()->lm_head->weight.grad().abs().sum().item<double>(), 0.0);
+}
+
+TEST(Policy, TopKOneIsGreedyArgmax) {
+  auto policy = make_policy("0123456789+-=");
+  const auto rollout = policy.generate(kPrompts, SamplingOptions().num_generations(2).max_new_tokens(12).top_k(1).seed(1));
+  torch::NoGradGuard no_grad;
+  const auto vocab = policy.tokenizer().vocab_size();
+  const auto argmax = full_logits(policy, rollout).narrow(-1, 0, vocab).argmax(-1);
+  const auto mask = rollout.completion_mask.to(torch::kBool);
+  EXPECT_TRUE(torch::equal(rollout.completion_ids.masked_select(mask), argmax.masked_select(mask)));
+  // Greedy rows of the same prompt agree.
+  EXPECT_EQ(rollout.completions[0], rollout.completions[1]);
+}
+
+TEST(Policy, TopPSamplesOnlyFromTheNucleus) {
+  auto policy = make_policy("0123456789+-=");
+  const double top_p = 0.6;
+  const auto rollout =
+      policy.generate(kPrompts, SamplingOptions().num_generations(4).max_new_tokens(12).top_p(top_p).seed(6));
+  torch::NoGradGuard no_grad;
+  const auto vocab = policy.tokenizer().vocab_size();
+  const auto probs = full_logits(policy, rollout).narrow(-1, 0, vocab).softmax(-1);
+  // The sampled token must be one whose more probable tokens hold less than top_p in total.
+  const auto sampled = probs.gather(-1, rollout.completion_ids.unsqueeze(-1));
+  const auto mass_above = probs.masked_fill(probs <= sampled, 0).sum(-1);
+  const auto mask = rollout.completion_mask.to(torch::kBool);
+  EXPECT_TRUE((mass_above < top_p).masked_select(mask).all().item<bool>());
+  // A tiny top_p keeps only the most probable token: greedy decoding.
+  const auto greedy = policy.generate(kPrompts, SamplingOptions().max_new_tokens(8).top_k(1));
+  const auto nucleus = policy.generate(kPrompts, SamplingOptions().max_new_tokens(8).top_p(1e-6).seed(3));
+  EXPECT_EQ(nucleus.completions, greedy.completions);
+}
+
+TEST(Policy, GreedyCompletionDoesNotDependOnTheOtherPromptsInTheBatch) {
+  auto policy = make_policy("0123456789+-=");
+  const auto options = SamplingOptions().max_new_tokens(10).top_k(1);
+  const auto together = policy.generate(kPrompts, options);
+  for (size_t b = 0; b < kPrompts.size(); ++b) {
+    EXPECT_EQ(policy.generate({kPrompts[b]}, options).completions[0], together.completions[b]) << kPrompts[b];
+  }
+}
+
+/// First index of `ids` at which one of `stops` (decoded text) completes, or -1.
+int64_t first_stop(const grpo::Tokenizer& tok, const std::vector<int64_t>& ids, const std::vector<std::string>& stops) {
+  for (size_t t = 0; t < ids.size(); ++t) {
+    if (ids[t] == *tok.eos_token_id()) return static_cast<int64_t>(t);
+    const auto text = tok.decode(std::vector<int64_t>(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(t) + 1));
+    for (const auto& stop : stops) {
+      if (text.find(stop) != std::string::npos) return static_cast<int64_t>(t);
+    }
+  }
+  return -1;
+}
+
+TEST(Policy, RowsStopIndependentlyOnEosAndStopStrings) {
+  auto policy = make_policy("abc");
+  const std::vector<std::string> stops = {"ab", "cc"};
+  const int64_t max_new = 14;
+  const auto rollout = policy.generate(
+      {"a", "cb"}, SamplingOptions().num_generations(8).max_new_tokens(max_new).stop_strings(stops).seed(4));
+  const auto& tok = policy.tokenizer();
+  std::set<int64_t> lengths;
+  int truncated = 0, stopped = 0;
+  for (int64_t r = 0; r < rollout.num_rows(); ++r) {
+    const auto length = rollout.completion_mask[r].sum().item<int64_t>();
+    const auto row = rollout.completion_ids[r].narrow(0, 0, length).contiguous();
+    const std::vector<int64_t> ids(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + length);
+    const auto stop = first_stop(tok, ids, stops);
+    lengths.insert(length);
+    if (stop >= 0) {
+      ++stopped;
+      EXPECT_EQ(stop, length - 1) << "row " << r << " ends at the token that completes its first stop";
+      EXPECT_FALSE(rollout.truncated[r].item<bool>()) << "row " << r;
+    } else {
+      ++truncated;
+      EXPECT_EQ(length, max_new) << "row " << r << " without a stop runs to max_new_tokens";
+      EXPECT_TRUE(rollout.truncated[r].item<bool>()) << "row " << r;
+    }
+    EXPECT_EQ(rollout.completions[static_cast<size_t>(r)], tok.decode(ids, /*skip_special_tokens=*/true));
+    // After the end of the row: padding, mask 0, logprob 0.
+    const auto rest = rollout.completion_ids.size(1) - length;
+    EXPECT_EQ(rollout.completion_mask[r].narrow(0, length, rest).sum().item<int64_t>(), 0);
+    EXPECT_TRUE(rollout.completion_ids[r].narrow(0, length, rest).eq(*tok.pad_token_id()).all().item<bool>());
+    EXPECT_EQ(rollout.sampling_logprobs[r].narrow(0, length, rest).abs().sum().item<double>(), 0.0);
+  }
+  std::cout << stopped << " rows stopped, " << truncated << " truncated, " << lengths.size() << " distinct lengths\n";
+  EXPECT_GT(lengths.size(), 2U) << "rows stop at different steps";
+  EXPECT_GT(stopped, 0);
+}
+
+TEST(Policy, EosStopsARowWithoutStopStrings) {
+  auto policy = make_policy("ab");
+  const auto rollout = policy.generate({"ab", "b"}, SamplingOptions().num_generations(8).max_new_tokens(12)
+                                                       .done_check_interval(3).seed(8));
+  const auto eos = *policy.tokenizer().eos_token_id();
+  int ended = 0;
+  for (int64_t r = 0; r < rollout.num_rows(); ++r) {
+    const auto length = rollout.completion_mask[r].sum().item<int64_t>();
+    const auto row = rollout.completion_ids[r];
+    const auto eos_before_last = row.narrow(0, 0, length - 1).eq(eos).any().item<bool>();
+    EXPECT_FALSE(eos_before_last) << "row " << r << " continued past EOS";
+    const bool ends_with_eos = row[length - 1].item<int64_t>() == eos;
+    ended += ends_with_eos ? 1 : 0;
+    EXPECT_EQ(rollout.truncated[r].item<bool>(), !ends_with_eos) << "row " << r;
+    if (!ends_with_eos) {
+      EXPECT_EQ(length, 12) << "row " << r;
+    }
+  }
+  EXPECT_GT(ended, 0);
+  EXPECT_LT(ended, rollout.num_rows());
+}
+
+TEST(Policy, SamplingOptionErrorsNameTheOption) {
+  auto policy = make_policy("ab");
+  auto message = [&](const SamplingOptions& options, const std::vector<std::string>& prompts = {"a"}) {
+    try {
+      policy.generate(prompts, options);
+    } catch (const c10::Error& e) {
+      return std::string(e.msg());
+    }
+    return std::string();
+  };
+  EXPECT_NE(message(SamplingOptions().temperature(0)).find("temperature must be > 0, got 0"), std::string::npos);
+  EXPECT_NE(message(SamplingOptions().top_p(1.5)).find("top_p must be in (0, 1], got 1.5"), std::string::npos);
+  EXPECT_NE(message(SamplingOptions().top_k(-1)).find("top_k must be >= 0, got -1"), std::string::npos);
+  EXPECT_NE(message(SamplingOptions().num_generations(0)).find("num_generations must be >= 1, got 0"),
+            std::string::npos);
+  EXPECT_NE(message(SamplingOptions().max_new_tokens(64)).find("exceeds max_position_embeddings (64)"),
+            std::string::npos);
+  EXPECT_NE(message(SamplingOptions(), {"a", ""}).find("prompt 1 encodes to no tokens"), std::string::npos);
+}
+
+TEST(Policy, CloneFrozenIsAnIndependentFrozenCopy) {
+  auto policy = make_policy("0123456789+-=");
+  torch::manual_seed(77);
+  const auto expected_draw = torch::rand({4});
+  torch::manual_seed(77);
+  auto reference = policy.clone_frozen();
+  EXPECT_TRUE(torch::equal(torch::rand({4}), expected_draw)) << "the global generator is untouched";
+
+  const auto source = policy.model()->named_parameters();
+  for (const auto& item : reference.model()->named_parameters()) {
+    EXPECT_TRUE(torch::equal(item.value(), source[item.key()])) << item.key();
+    EXPECT_FALSE(item.value().requires_grad()) << item.key();
+  }
+  EXPECT_FALSE(reference.model()->is_training());
+  {
+    torch::NoGradGuard no_grad;
+    policy.model()->lm_head->weight.add_(1.0);
+  }
+  EXPECT_FALSE(torch::equal(reference.model()->lm_head->weight, policy.model()->lm_head->weight));
+}
+
+TEST(Policy, SaveThenLoadRestoresParameters) {
+  auto policy = make_policy("ab", /*seed=*/1);
+  auto other = make_policy("ab", /*seed=*/2);
+  const std::string path = ::testing::TempDir() + "grpo_policy_test.pt";
+  policy.save(path);
+  other.load(path);
+  std::remove(path.c_str());
+  const auto source = policy.model()->named_parameters();
+  for (const auto& item : other.model()->named_parameters()) {
+    EXPECT_TRUE(torch::equal(item.value(), source[item.key()])) << item.key();
+  }
+}
+
+}  // namespace
