@@ -6,3 +6,5 @@
 #include <grpo/core/device.h>
 #include <grpo/core/loss.h>
 #include <grpo/core/options.h>
+#include <grpo/rewards/checkers.h>
+#include <grpo/rewards/reward.h>
