@@ -6,3 +6,9 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(Threads REQUIRED)
+# The rewards' symbolic algebra (GiNaC) and Unicode tables (utf8proc), Debian libginac-dev and libutf8proc-dev.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(GINAC REQUIRED IMPORTED_TARGET ginac)
+# utf8proc by hand: its pkg-config flags define UTF8PROC_EXPORTS, which would differ from the precompiled header's.
+find_path(UTF8PROC_INCLUDE_DIR utf8proc.h REQUIRED)
+find_library(UTF8PROC_LIBRARY utf8proc REQUIRED)

@@ -15,3 +15,5 @@
 #include <grpo/model/transformer.h>
 #include <grpo/tokenizer/char_tokenizer.h>
 #include <grpo/tokenizer/tokenizer.h>
+#include <grpo/rewards/checkers.h>
+#include <grpo/rewards/reward.h>
