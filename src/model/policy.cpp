@@ -191,16 +191,16 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
   rollout.completion_ids = completion_ids.narrow(1, 0, longest).clone();
   rollout.completion_mask = completion_mask.narrow(1, 0, longest).clone();
   rollout.sampling_logprobs = sampling_logprobs.narrow(1, 0, longest).clone();
-  if (host_tracking) done = torch::from_blob(done_host.data(), {rows}, torch::kBool).to(device_, false, true);
   rollout.truncated = done.logical_not();
 
   const auto ids_cpu = rollout.completion_ids.to(torch::kCPU).contiguous();
   const auto lengths = rollout.completion_mask.sum(1).to(torch::kCPU).contiguous();
+  const auto* length = lengths.data_ptr<int64_t>();
   rollout.completions.reserve(static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r) {
     const auto* begin = ids_cpu.data_ptr<int64_t>() + r * longest;
-    rollout.completions.push_back(tokenizer_->decode(
-        std::vector<int64_t>(begin, begin + lengths[r].item<int64_t>()), /*skip_special_tokens=*/true));
+    rollout.completions.push_back(
+        tokenizer_->decode(std::vector<int64_t>(begin, begin + length[r]), /*skip_special_tokens=*/true));
   }
   return rollout;
 }
