@@ -16,7 +16,7 @@ void check_options(const SamplingOptions& o) {
   TORCH_CHECK(o.temperature() > 0, "SamplingOptions: temperature must be > 0, got ", o.temperature());
   TORCH_CHECK(o.top_p() > 0 && o.top_p() <= 1, "SamplingOptions: top_p must be in (0, 1], got ", o.top_p());
   TORCH_CHECK(o.top_k() >= 0, "SamplingOptions: top_k must be >= 0, got ", o.top_k());
-  TORCH_CHECK(o.done_check_interval() >= 1, "SamplingOptions: done_check_interval must be >= 1, got ",
+  TORCH_CHECK(o.done_check_interval() >= 0, "SamplingOptions: done_check_interval must be >= 0, got ",
               o.done_check_interval());
   for (const auto& stop : o.stop_strings()) {
     TORCH_CHECK(!stop.empty(), "SamplingOptions: stop_strings must not contain an empty string");
@@ -146,6 +146,8 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
   std::vector<std::vector<int64_t>> history(host_tracking ? static_cast<size_t>(rows) : 0);
   std::vector<char> done_host(static_cast<size_t>(rows), 0);
 
+  const int64_t check_interval =
+      options.done_check_interval() > 0 ? options.done_check_interval() : (device_.is_cpu() ? 1 : 8);
   auto generator = make_generator(device_, options.seed());
   for (int64_t t = 0; t < max_new; ++t) {
     auto step = draw(logits, options, generator);
@@ -175,7 +177,7 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
       done = torch::from_blob(done_host.data(), {rows}, torch::kBool).to(device_, false, /*copy=*/true);
     } else {
       if (eos.has_value()) done = done.logical_or(tokens == *eos);
-      if ((t + 1) % options.done_check_interval() == 0) all_done = done.all().item<bool>();
+      if ((t + 1) % check_interval == 0) all_done = done.all().item<bool>();
     }
     if (all_done || t + 1 == max_new) break;
     const auto hidden = model_->hidden_states(tokens.unsqueeze(1), attention_mask.narrow(1, 0, prompt_width + t + 1),
@@ -189,16 +191,16 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
   rollout.completion_ids = completion_ids.narrow(1, 0, longest).clone();
   rollout.completion_mask = completion_mask.narrow(1, 0, longest).clone();
   rollout.sampling_logprobs = sampling_logprobs.narrow(1, 0, longest).clone();
-  if (host_tracking) done = torch::from_blob(done_host.data(), {rows}, torch::kBool).to(device_, false, true);
   rollout.truncated = done.logical_not();
 
   const auto ids_cpu = rollout.completion_ids.to(torch::kCPU).contiguous();
   const auto lengths = rollout.completion_mask.sum(1).to(torch::kCPU).contiguous();
+  const auto* length = lengths.data_ptr<int64_t>();
   rollout.completions.reserve(static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r) {
     const auto* begin = ids_cpu.data_ptr<int64_t>() + r * longest;
-    rollout.completions.push_back(tokenizer_->decode(
-        std::vector<int64_t>(begin, begin + lengths[r].item<int64_t>()), /*skip_special_tokens=*/true));
+    rollout.completions.push_back(
+        tokenizer_->decode(std::vector<int64_t>(begin, begin + length[r]), /*skip_special_tokens=*/true));
   }
   return rollout;
 }

@@ -42,11 +42,12 @@ struct SamplingOptions {
   /// Seed of the sampling generator: the same seed, prompts, options, parameters and device
   /// give the same rollout. Default: 0.
   TORCH_ARG(uint64_t, seed) = 0;
-  /// Without stop strings, whether every row has finished is checked (a device-to-host copy)
-  /// every this many tokens, >= 1; rows that finished keep emitting masked padding meanwhile.
-  /// With stop strings the sampled tokens are copied to the host every step anyway and the
-  /// check is made every step. Default: 8.
-  TORCH_ARG(int64_t, done_check_interval) = 8;
+  /// Without stop strings, whether every row has finished is checked (a device-to-host copy,
+  /// which waits for the device) every this many tokens, >= 0; until then finished rows keep
+  /// emitting masked padding. 0 = every token on the CPU (where the check costs nothing),
+  /// every 8 tokens on other devices. With stop strings the sampled tokens are copied to the
+  /// host every step anyway and the check is made every step. Default: 0.
+  TORCH_ARG(int64_t, done_check_interval) = 0;
 };
 
 /// The completions sampled for a batch of prompts. Tensors are on the policy's device.
