@@ -6,3 +6,5 @@
 #include <grpo/core/device.h>
 #include <grpo/core/loss.h>
 #include <grpo/core/options.h>
+#include <grpo/tokenizer/bpe_tokenizer.h>
+#include <grpo/tokenizer/tokenizer.h>
