@@ -63,7 +63,7 @@ def main():
     paths = [p for p in parity.build_tokenizers(make_corpus.valid_records(6000), work)
              if p[0] in ("qwen2-style", "deepseek-v4")]
     print(f"corpus: {len(records)} records, {mb:.2f} MB; machine: {os.cpu_count()} CPUs")
-    for name, path in paths:
+    for name, path, _ in paths:
         run = subprocess.run([args.encoder, path, corpus, os.path.join(work, "ids"), str(args.repeats)],
                              capture_output=True, text=True, check=True)
         fields = run.stdout.split()

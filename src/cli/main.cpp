@@ -1,4 +1,6 @@
 // grpo: the command-line program. `grpo info` prints the build and the device.
+#include "tokenize_command.h"
+
 #include <grpo/grpo.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +13,7 @@ int main(int argc, char** argv) {
 
   auto* info = app.add_subcommand("info", "Print the library version, LibTorch build and device");
   info->callback([] { std::cout << grpo::build_info() << "\n"; });
+  grpo::cli::add_tokenize_command(app);
 
   try {
     app.parse(argc, argv);

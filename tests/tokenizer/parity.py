@@ -98,12 +98,32 @@ def build_tokenizers(records, workdir):
     return paths
 
 
+def check_cli(cli, name, path, valid, expected):
+    """`grpo tokenize` on the single-line records gives the ids of `tokenizers`, and
+    `grpo tokenize --decode` gives the lines back."""
+    import json
+    lines = [i for i, t in enumerate(valid) if "\n" not in t and "\r" not in t]
+    text = "".join(valid[i] + "\n" for i in lines).encode()
+    enc = subprocess.run([cli, "tokenize", "-t", path], input=text, capture_output=True)
+    if enc.returncode != 0:
+        print(f"[{name}] FAILED: grpo tokenize exited {enc.returncode}: {enc.stderr.decode()[:500]}")
+        return False
+    rows = [json.loads(r) for r in enc.stdout.decode().splitlines()]
+    bad = sum(1 for k, i in enumerate(lines) if k >= len(rows) or rows[k]["ids"] != expected[i])
+    dec = subprocess.run([cli, "tokenize", "-t", path, "--decode"], input=enc.stdout, capture_output=True)
+    back = dec.returncode == 0 and dec.stdout == text
+    print(f"[{name}] grpo tokenize: {len(lines)} single-line records, {bad} id mismatches; "
+          f"--decode gives the input back: {back}")
+    return bad == 0 and len(rows) == len(lines) and back
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--encoder", required=True, help="path of grpo_tokenizer_encode")
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--records", type=int, default=6000)
     parser.add_argument("--invalid", type=int, default=600)
+    parser.add_argument("--cli", help="path of the grpo program: also check `grpo tokenize` and --decode")
     args = parser.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
 
@@ -157,6 +177,8 @@ def main():
             print(f"  decode line {i}: hf {hf_decoded[i][:80]!r} ours {rows[i][1][:80]!r}")
         if id_mismatches or decode_mismatches or (lossless and (changed or invalid_rt)):
             failed = True
+        if args.cli and lossless:
+            failed |= not check_cli(args.cli, name, path, valid, expected)
     print("FAILED" if failed else "OK: identical ids and decodes on every valid line")
     return 1 if failed else 0
 
