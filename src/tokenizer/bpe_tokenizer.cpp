@@ -645,15 +645,65 @@ class WordCache {
   mutable std::array<Shard, kShards> shards_;
 };
 
-/// The BPE model: vocabulary, merge ranks and the merge loop.
-struct BpeModel {
+/// Merge table: (left id, right id) -> (rank, merged id), open addressing with linear probing
+/// (the hottest lookup of encoding).
+class MergeTable {
+ public:
   struct Merge {
     int32_t rank;
     int32_t new_id;
   };
 
+  /// Adds or replaces the merge of (a, b).
+  void set(int32_t a, int32_t b, Merge merge) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    Slot& slot = slots_[probe(key(a, b))];
+    if (slot.key == kEmpty) ++size_;
+    slot = {key(a, b), merge};
+  }
+
+  const Merge* find(int32_t a, int32_t b) const {
+    if (slots_.empty()) return nullptr;
+    const Slot& slot = slots_[probe(key(a, b))];
+    return slot.key == kEmpty ? nullptr : &slot.merge;
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = ~uint64_t{0};
+  struct Slot {
+    uint64_t key = kEmpty;
+    Merge merge{0, 0};
+  };
+
+  static uint64_t key(int32_t a, int32_t b) {
+    return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
+  }
+
+  size_t probe(uint64_t k) const {
+    const size_t mask = slots_.size() - 1;
+    size_t i = static_cast<size_t>((k * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+    while (slots_[i].key != kEmpty && slots_[i].key != k) i = (i + 1) & mask;
+    return i;
+  }
+
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(16, 2 * old.size()), Slot{});
+    for (const Slot& slot : old) {
+      if (slot.key != kEmpty) slots_[probe(slot.key)] = slot;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+};
+
+/// The BPE model: vocabulary, merge ranks and the merge loop.
+struct BpeModel {
+  using Merge = MergeTable::Merge;
+
   std::unordered_map<std::string, int32_t> vocab;
-  std::unordered_map<uint64_t, Merge> merges;
+  MergeTable merges;
   std::optional<int32_t> unk_id;
   bool fuse_unk = false;
   bool byte_fallback = false;
@@ -661,14 +711,21 @@ struct BpeModel {
   std::string continuing_subword_prefix;
   std::string end_of_word_suffix;
   std::array<int32_t, 256> byte_fallback_ids{};
+  /// Id of each one-character token below U+0200 (all of the byte-level alphabet), -1 if none;
+  /// used when there is no continuing_subword_prefix or end_of_word_suffix.
+  std::array<int32_t, 512> small_char_ids{};
 
-  static uint64_t pair_key(int32_t a, int32_t b) {
-    return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
-  }
+  const Merge* find_merge(int32_t a, int32_t b) const { return merges.find(a, b); }
 
-  const Merge* find_merge(int32_t a, int32_t b) const {
-    const auto it = merges.find(pair_key(a, b));
-    return it == merges.end() ? nullptr : &it->second;
+  void index_small_chars() {
+    small_char_ids.fill(-1);
+    if (!continuing_subword_prefix.empty() || !end_of_word_suffix.empty()) return;
+    for (uint32_t cp = 0; cp < small_char_ids.size(); ++cp) {
+      std::string c;
+      append_utf8(c, cp);
+      const auto it = vocab.find(c);
+      if (it != vocab.end()) small_char_ids[cp] = it->second;
+    }
   }
 
   /// Appends the ids of `word` (already in the vocabulary's alphabet) to `out`.
@@ -707,8 +764,22 @@ struct BpeModel {
     int32_t pending_unk = -1;  // an unknown-token run not yet added
     std::string piece;
     size_t i = 0;
+    const bool plain = continuing_subword_prefix.empty() && end_of_word_suffix.empty();
     while (i < word.size()) {
-      const size_t n = std::max<size_t>(1, utf8_length_at(word, i));
+      const size_t length = utf8_length_at(word, i);
+      const size_t n = std::max<size_t>(1, length);
+      if (plain && length != 0 && length <= 2) {
+        const uint32_t cp = code_point_at(word, i, n);
+        if (cp < small_char_ids.size() && small_char_ids[cp] >= 0) {
+          if (pending_unk >= 0) {
+            add_symbol(pending_unk);
+            pending_unk = -1;
+          }
+          add_symbol(small_char_ids[cp]);
+          i += n;
+          continue;
+        }
+      }
       piece.clear();
       if (i > 0) piece += continuing_subword_prefix;
       piece.append(word, i, n);
@@ -963,9 +1034,10 @@ struct BpeTokenizer::Impl {
                   "\" is shorter than continuing_subword_prefix");
       const int32_t a_id = lookup(a);
       const int32_t b_id = lookup(b);
-      model.merges[BpeModel::pair_key(a_id, b_id)] = {rank, lookup(a + b.substr(prefix_length))};
+      model.merges.set(a_id, b_id, {rank, lookup(a + b.substr(prefix_length))});
       ++rank;
     }
+    model.index_small_chars();
   }
 
   void load_decoder(const Json& j) {
