@@ -254,6 +254,74 @@ TEST(BpeTokenizer, SplitPreTokenizerAppliesBehaviour) {
   EXPECT_EQ(tok.encode("a-b"), (Ids{'a', '-', 'b'}));
 }
 
+// A BPE model on raw characters (no pre-tokenizer, no decoder): tokens are joined by spaces
+// when decoding, as `tokenizers` does without a decoder. The expected ids below were also
+// checked with `tokenizers` 0.23 on the same files.
+Json char_model(const Json& model_fields) {
+  Json j = Json::parse(R"({"version": "1.0", "added_tokens": [], "normalizer": null,
+    "pre_tokenizer": null, "post_processor": null, "decoder": null,
+    "model": {"type": "BPE", "dropout": null, "unk_token": "<unk>",
+      "continuing_subword_prefix": null, "end_of_word_suffix": null, "fuse_unk": false,
+      "byte_fallback": false, "ignore_merges": false,
+      "vocab": {"<unk>": 0, "a": 1, "b": 2, "<0x78>": 3}, "merges": []}})");
+  for (const auto& [key, value] : model_fields.items()) j["model"][key] = value;
+  return j;
+}
+
+TEST(BpeTokenizer, UnknownCharactersBecomeUnkFusedOrNot) {
+  // x is not in the vocabulary: one <unk> per character, or one per run with fuse_unk.
+  const auto tok = load(char_model(Json::object()), "unk.json");
+  EXPECT_EQ(tok.encode("axxb"), (Ids{1, 0, 0, 2}));
+  EXPECT_EQ(tok.decode({1, 0, 0, 2}), "a <unk> <unk> b");
+  EXPECT_EQ(load(char_model({{"fuse_unk", true}}), "fuse.json").encode("axxb"), (Ids{1, 0, 2}));
+  // Without unk_token unknown characters are dropped.
+  EXPECT_EQ(load(char_model({{"unk_token", nullptr}}), "nounk.json").encode("axb"), (Ids{1, 2}));
+}
+
+TEST(BpeTokenizer, ByteFallbackUsesByteTokensWhenAllExist) {
+  const auto tok = load(char_model({{"byte_fallback", true}}), "fallback.json");
+  EXPECT_EQ(tok.encode("axb"), (Ids{1, 3, 2}));  // x = <0x78>
+  // e-acute is C3 A9; <0xC3> is missing, so the character is <unk>.
+  EXPECT_EQ(tok.encode("a\xc3\xa9"
+                       "b"),
+            (Ids{1, 0, 2}));
+}
+
+TEST(BpeTokenizer, SubwordPrefixAndWordSuffixTakePartInMerges) {
+  // a ##b merges to "ab" (the prefix is dropped from the right token).
+  const auto prefix = load(char_model({{"unk_token", nullptr},
+                                       {"continuing_subword_prefix", "##"},
+                                       {"vocab", {{"a", 0}, {"##b", 1}, {"ab", 2}}},
+                                       {"merges", {"a ##b"}}}),
+                           "prefix.json");
+  EXPECT_EQ(prefix.encode("ab"), (Ids{2}));
+  // The last character carries the suffix: "ab" -> a b</w> -> ab</w>; "ba" -> b, a</w> (absent).
+  const auto suffix = load(char_model({{"unk_token", nullptr},
+                                       {"end_of_word_suffix", "</w>"},
+                                       {"vocab", {{"a", 0}, {"b</w>", 1}, {"ab</w>", 2}, {"b", 3}}},
+                                       {"merges", {"a b</w>"}}}),
+                           "suffix.json");
+  EXPECT_EQ(suffix.encode("ab"), (Ids{2}));
+  EXPECT_EQ(suffix.encode("ba"), (Ids{3}));
+}
+
+TEST(BpeTokenizer, DigitsPreTokenizerKeepsOrSplitsDigitRuns) {
+  Json j = char_model({{"unk_token", nullptr},
+                       {"vocab", {{"a", 0}, {"1", 1}, {"2", 2}, {"12", 3}}},
+                       {"merges", {"1 2"}}});
+  j["pre_tokenizer"] = {{"type", "Digits"}, {"individual_digits", false}};
+  EXPECT_EQ(load(j, "digits.json").encode("a12"), (Ids{0, 3}));
+  j["pre_tokenizer"]["individual_digits"] = true;
+  EXPECT_EQ(load(j, "digits1.json").encode("a12"), (Ids{0, 1, 2}));
+}
+
+TEST(BpeTokenizer, RobertaPostProcessorAddsClsAndSep) {
+  Json j = char_model(Json::object());
+  j["post_processor"] = Json::parse(R"({"type": "RobertaProcessing", "sep": ["b", 2],
+      "cls": ["a", 1], "trim_offsets": true, "add_prefix_space": false})");
+  EXPECT_EQ(load(j, "roberta.json").encode("xa", /*add_special_tokens=*/true), (Ids{1, 0, 1, 2}));
+}
+
 TEST(BpeTokenizer, ConcurrentEncodingsAgree) {
   const auto tok = load(small_tokenizer(), "small.json");
   const Ids expected{11, 14, 2, 7};
