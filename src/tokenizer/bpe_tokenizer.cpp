@@ -243,6 +243,11 @@ struct ThreadMatchState {
   ThreadMatchState& operator=(const ThreadMatchState&) = delete;
 };
 
+ThreadMatchState& thread_match_state() {
+  thread_local ThreadMatchState state;
+  return state;
+}
+
 /// `pattern` with `\s` and `\S` spelled out as Unicode White_Space, which is what they match in
 /// Oniguruma (the regex engine of `tokenizers`). PCRE2 with UCP also counts U+180E MONGOLIAN
 /// VOWEL SEPARATOR as space (through `\h`), which Unicode dropped from White_Space in 6.3.
@@ -304,7 +309,7 @@ class Regex {
   /// UTF-8 is never part of a match. A matching error (a resource limit) ends the search.
   template <class F>
   void for_each_match(std::string_view text, F&& on_match) const {
-    thread_local ThreadMatchState state;
+    ThreadMatchState& state = thread_match_state();
     const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     size_t position = 0;
     while (position <= text.size()) {

