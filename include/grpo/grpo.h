@@ -7,4 +7,5 @@
 #include <grpo/core/loss.h>
 #include <grpo/core/options.h>
 #include <grpo/tokenizer/bpe_tokenizer.h>
+#include <grpo/tokenizer/chat_template.h>
 #include <grpo/tokenizer/tokenizer.h>
