@@ -1,6 +1,7 @@
 # Finds grpo's dependencies: LibTorch (from CMAKE_PREFIX_PATH, for example the
 # torch wheel's torch.utils.cmake_prefix_path or an unpacked official LibTorch 2.x)
-# and the Debian packages fmt, spdlog and nlohmann_json.
+# and the Debian packages fmt, spdlog and nlohmann_json; PCRE2 and utf8proc (tokenizer regexes
+# and Unicode normalisation) through pkg-config.
 find_package(Torch 2.0 REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
@@ -12,3 +13,5 @@ pkg_check_modules(GINAC REQUIRED IMPORTED_TARGET ginac)
 # utf8proc by hand: its pkg-config flags define UTF8PROC_EXPORTS, which would differ from the precompiled header's.
 find_path(UTF8PROC_INCLUDE_DIR utf8proc.h REQUIRED)
 find_library(UTF8PROC_LIBRARY utf8proc REQUIRED)
+# The tokenizer's pre-tokenizer regexes (PCRE2).
+pkg_check_modules(PCRE2 REQUIRED libpcre2-8)

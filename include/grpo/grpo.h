@@ -17,3 +17,6 @@
 #include <grpo/tokenizer/tokenizer.h>
 #include <grpo/rewards/checkers.h>
 #include <grpo/rewards/reward.h>
+#include <grpo/tokenizer/bpe_tokenizer.h>
+#include <grpo/tokenizer/chat_template.h>
+#include <grpo/tokenizer/tokenizer.h>

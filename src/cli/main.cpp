@@ -1,6 +1,8 @@
 // grpo: the command-line program.
 //   grpo info                      prints the build and the device
 //   grpo score -r NAME[:k=v,...]   scores JSONL rows with built-in rewards, writes JSONL rewards
+#include "tokenize_command.h"
+
 #include <grpo/grpo.h>
 
 #include <CLI/CLI.hpp>
@@ -107,6 +109,7 @@ int main(int argc, char** argv) {
 
   auto* info = app.add_subcommand("info", "Print the library version, LibTorch build and device");
   info->callback([] { std::cout << grpo::build_info() << "\n"; });
+  grpo::cli::add_tokenize_command(app);
 
   std::string input = "-";
   std::vector<std::string> specs;
