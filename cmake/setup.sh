@@ -74,8 +74,9 @@ cmake --build "$build_dir" -j "$jobs"
 # 4. Run.
 case "$mode" in
   demo)
-    say "running the main job"
-    "$build_dir/grpo" info ;;
+    say "running the main job: grpo demo (Countdown: cold-start SFT, GRPO, held-out evaluation)"
+    "$build_dir/grpo" info
+    "$build_dir/grpo" demo --output-dir "$root/runs/demo" ;;
   test)
     say "running the tests"
     ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" ;;

@@ -19,4 +19,7 @@
 #include <grpo/rewards/reward.h>
 #include <grpo/tokenizer/bpe_tokenizer.h>
 #include <grpo/tokenizer/chat_template.h>
-#include <grpo/tokenizer/tokenizer.h>
+#include <grpo/support/log.h>
+#include <grpo/trainer/grpo_trainer.h>
+#include <grpo/trainer/sft_trainer.h>
+#include <grpo/tasks/countdown_demo.h>

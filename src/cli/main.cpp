@@ -1,9 +1,12 @@
 // grpo: the command-line program.
 //   grpo info                      prints the build and the device
 //   grpo score -r NAME[:k=v,...]   scores JSONL rows with built-in rewards, writes JSONL rewards
-#include "tokenize_command.h"
-
+//   grpo demo [--smoke]            Countdown end to end: SFT, GRPO, held-out evaluation
+//   grpo tokenize                  text lines to token ids and back with a tokenizer.json
 #include <grpo/grpo.h>
+
+#include "cli/commands.h"
+#include "tokenize_command.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -122,6 +125,8 @@ int main(int argc, char** argv) {
   score_cmd->add_option("-r,--reward", specs, "reward as NAME or NAME:key=value,key=value; one of " + names)
       ->required();
   score_cmd->callback([&] { score(input, specs); });
+
+  grpo::cli::add_demo_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,3 +1,4 @@
+#include <grpo/rewards/checkers.h>
 #include <grpo/tasks/countdown.h>
 
 #include "support/expect_error.h"
@@ -61,4 +62,16 @@ TEST(Countdown, RejectsImpossibleOptions) {
   // Two numbers from {1, 2} and targets <= 1 allow very few distinct problems.
   expect_error([] { grpo::generate_countdown(50, 0, grpo::CountdownOptions().num_count(2).max_number(2).max_target(1)); },
                "distinct problems of the 50 asked for");
+}
+
+TEST(Countdown, EverySolutionSolvesItsProblem) {
+  // Checked by the countdown reward's own exact-rational parser, independent of the generator.
+  for (int64_t count : {2, 3, 4}) {
+    const auto task = grpo::generate_countdown(
+        200, 0, grpo::CountdownOptions().num_count(count).max_number(20).max_target(200).seed(count));
+    for (const auto& p : task.train) {
+      EXPECT_TRUE(grpo::countdown_solves(p.solution, p.nums, p.target))
+          << p.solution << " for target " << p.target;
+    }
+  }
 }

@@ -1,0 +1,56 @@
+#pragma once
+/// @file The built-in end-to-end job (`grpo demo`): R1-Zero at small scale on Countdown.
+///
+/// 1. generate Countdown problems: GRPO prompts, cold-start SFT traces and a disjoint held-out set;
+/// 2. cold-start SFT of a small Llama-style model from scratch on the traces;
+/// 3. evaluate (greedy accuracy and pass@1 on the held-out set);
+/// 4. GRPO with the `countdown` (accuracy) and `format` rewards;
+/// 5. evaluate again; write `summary.json` with both evaluations and seconds per phase.
+
+#include <torch/arg.h>
+
+#include <cstdint>
+#include <string>
+
+namespace grpo {
+
+/// Sizes of the demo. The defaults fit a 2-core CPU in about ten minutes; `smoke()` shrinks
+/// everything to seconds for CI.
+struct DemoOptions {
+  /// Run directory (config, metrics, samples, checkpoints, summary.json). Default: `runs/demo`.
+  TORCH_ARG(std::string, output_dir) = "runs/demo";
+  /// `auto`, `cpu` or `cuda[:N]`. Default: `auto`.
+  TORCH_ARG(std::string, device) = "auto";
+  /// Seed of data, initialisation and sampling. Default: 0.
+  TORCH_ARG(int64_t, seed) = 0;
+  /// Training problems (GRPO prompts). Default: 4000.
+  TORCH_ARG(int64_t, num_train) = 4000;
+  /// Of those, the first this many also get cold-start traces for SFT. Default: 1000.
+  TORCH_ARG(int64_t, num_sft) = 1000;
+  /// Held-out problems, disjoint from training. Default: 500.
+  TORCH_ARG(int64_t, num_eval) = 500;
+  /// Samples per held-out prompt for pass@1. Default: 4.
+  TORCH_ARG(int64_t, eval_samples) = 4;
+  /// SFT updates. Default: 300.
+  TORCH_ARG(int64_t, sft_steps) = 300;
+  /// GRPO steps. Default: 60.
+  TORCH_ARG(int64_t, grpo_steps) = 60;
+  /// Model width (hidden size). Default: 128.
+  TORCH_ARG(int64_t, hidden_size) = 128;
+  /// Decoder layers. Default: 4.
+  TORCH_ARG(int64_t, num_layers) = 4;
+  /// CPU intra-op threads, >= 1. The demo model's operations are small: splitting them over
+  /// threads costs more than it saves, badly so on a busy machine. Default: 1.
+  TORCH_ARG(int64_t, num_threads) = 1;
+
+
+ public:
+  /// A few steps of everything on a handful of problems, for CI.
+  static DemoOptions smoke();
+};
+
+/// Runs the demo and returns the path of summary.json.
+/// @throws c10::Error if any phase fails (the message names the phase).
+std::string run_countdown_demo(const DemoOptions& options);
+
+}  // namespace grpo

@@ -1,0 +1,39 @@
+// `grpo demo`: the built-in end-to-end job (see include/grpo/tasks/countdown_demo.h).
+#include "cli/commands.h"
+
+#include <grpo/tasks/countdown_demo.h>
+
+#include <iostream>
+#include <memory>
+
+namespace grpo::cli {
+
+void add_demo_command(CLI::App& app) {
+  auto options = std::make_shared<DemoOptions>();
+  auto smoke = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand(
+      "demo", "Countdown end to end: generate data, cold-start SFT a small model, GRPO with countdown + format "
+              "rewards, evaluate before and after; writes <output-dir>/summary.json");
+  cmd->add_flag("--smoke", *smoke, "a few steps of everything on a handful of problems (seconds)");
+  cmd->add_option("--output-dir", options->output_dir(), "run directory")->capture_default_str();
+  cmd->add_option("--device", options->device(), "auto, cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--seed", options->seed(), "seed of data, initialisation and sampling")->capture_default_str();
+  cmd->add_option("--sft-steps", options->sft_steps(), "cold-start SFT updates")->capture_default_str();
+  cmd->add_option("--grpo-steps", options->grpo_steps(), "GRPO steps")->capture_default_str();
+  cmd->add_option("--threads", options->num_threads(), "CPU threads")->capture_default_str();
+  cmd->callback([options, smoke, cmd] {
+    DemoOptions run = *options;
+    if (*smoke) {
+      // Keep what the user set explicitly; shrink the rest.
+      DemoOptions small = DemoOptions::smoke();
+      small.device(run.device()).seed(run.seed()).num_threads(run.num_threads());
+      if (cmd->count("--output-dir") > 0) small.output_dir(run.output_dir());
+      if (cmd->count("--sft-steps") > 0) small.sft_steps(run.sft_steps());
+      if (cmd->count("--grpo-steps") > 0) small.grpo_steps(run.grpo_steps());
+      run = small;
+    }
+    std::cout << run_countdown_demo(run) << "\n";
+  });
+}
+
+}  // namespace grpo::cli
