@@ -456,15 +456,36 @@ std::optional<GiNaC::ex> parse(GiNaC::parser& reader, const std::string& text) {
   }
 }
 
+// Math right after the last "answer is" (any case, optional ':'): `$...$` or `\(...\)`.
+std::optional<std::string> anchored_math(const std::string& completion) {
+  static const std::string kAnchor = "answer is";
+  std::optional<size_t> anchor;
+  for (size_t i = 0; i + kAnchor.size() <= completion.size(); ++i) {
+    size_t k = 0;
+    while (k < kAnchor.size() && std::tolower(static_cast<unsigned char>(completion[i + k])) == kAnchor[k]) ++k;
+    if (k == kAnchor.size()) anchor = i + k;
+  }
+  if (!anchor) return std::nullopt;
+  size_t pos = completion.find_first_not_of(" :\n", *anchor);
+  if (pos == std::string::npos) return std::nullopt;
+  for (const auto& [open, close] : {std::make_pair("$", "$"), std::make_pair("\\(", "\\)")}) {
+    const size_t open_size = std::strlen(open);
+    if (completion.compare(pos, open_size, open) != 0) continue;
+    const size_t end = completion.find(close, pos + open_size);
+    if (end == std::string::npos) return std::nullopt;
+    return completion.substr(pos + open_size, end - pos - open_size);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> extract_final_answer(const std::string& completion) {
   if (auto boxed = last_boxed(completion)) return boxed;
   const size_t close = completion.rfind("</answer>");
-  if (close == std::string::npos) return std::nullopt;
-  const size_t open = completion.rfind("<answer>", close);
-  if (open == std::string::npos) return std::nullopt;
-  return completion.substr(open + 8, close - open - 8);
+  const size_t open = close == std::string::npos ? std::string::npos : completion.rfind("<answer>", close);
+  if (open != std::string::npos) return completion.substr(open + 8, close - open - 8);
+  return anchored_math(completion);
 }
 
 AnswerVerdict verify_answer(const std::string& completion, const std::string& gold) {
