@@ -26,7 +26,7 @@ std::shared_ptr<grpo::RewardFn> reward_from_spec(const std::string& spec) {
     std::string item;
     while (std::getline(list, item, ',')) {
       const size_t eq = item.find('=');
-      TORCH_CHECK(eq != std::string::npos && eq > 0, "grpo score: reward parameter must be key=value, got '", item,
+      TORCH_CHECK(eq != std::string::npos && eq > 0, "score: reward parameter must be key=value, got '", item,
                   "' in '", spec, "'");
       params[item.substr(0, eq)] = item.substr(eq + 1);
     }
@@ -70,13 +70,13 @@ void score(const std::string& input, const std::vector<std::string>& specs) {
   std::set<std::string> names;
   for (const auto& spec : specs) {
     rewards.push_back(reward_from_spec(spec));
-    TORCH_CHECK(names.insert(rewards.back()->name()).second, "grpo score: reward '", rewards.back()->name(),
+    TORCH_CHECK(names.insert(rewards.back()->name()).second, "score: reward '", rewards.back()->name(),
                 "' given twice");
   }
   std::ifstream file;
   if (input != "-") {
     file.open(input);
-    TORCH_CHECK(file.is_open(), "grpo score: cannot open '", input, "'");
+    TORCH_CHECK(file.is_open(), "score: cannot open '", input, "'");
   }
   std::istream& in = input == "-" ? std::cin : file;
   const std::string label = input == "-" ? "<stdin>" : input;
