@@ -93,6 +93,9 @@ TEST(VerifyAnswer, MalformedAnswersAreWrongAndBadGoldIsSkipped) {
   expect_verdict("\\boxed{\\frac{1}{0}}", "5", wrong);
   expect_verdict("\\boxed{((((}", "5", wrong);
   expect_verdict("\\boxed{\xff\xfe}", "5", wrong);
+  expect_verdict("\\boxed{\\sin()}", "5", wrong);  // found by fuzzing: GiNaC crashes on sin()
+  expect_verdict("\\boxed{\\sqrt]}", "5", wrong);
+  expect_verdict("\\boxed{(1))(}", "5", wrong);
   expect_verdict("\\boxed{5}", "", skip);
   expect_verdict("\\boxed{5}", "hello, world", skip);
   expect_verdict("\\boxed{5}", "\\frac{1}{", skip);
