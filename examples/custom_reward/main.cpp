@@ -33,5 +33,6 @@ int main() {
   const ConcisenessReward concise(5);
   const auto accuracy = grpo::make_builtin_reward("accuracy");
   const auto a = concise.score(rows), b = accuracy->score(rows);
-  for (size_t i = 0; i < rows.size(); ++i) std::cout << "row " << i << ": conciseness " << a[i] << ", accuracy " << b[i] << "\n";
+  for (size_t i = 0; i < rows.size(); ++i)
+    std::cout << "row " << i << ": conciseness " << a[i] << ", accuracy " << b[i] << "\n";
 }

@@ -26,8 +26,8 @@ std::shared_ptr<grpo::RewardFn> reward_from_spec(const std::string& spec) {
     std::string item;
     while (std::getline(list, item, ',')) {
       const size_t eq = item.find('=');
-      TORCH_CHECK(eq != std::string::npos && eq > 0, "score: reward parameter must be key=value, got '", item,
-                  "' in '", spec, "'");
+      TORCH_CHECK(eq != std::string::npos && eq > 0, "score: reward parameter must be key=value, got '", item, "' in '",
+                  spec, "'");
       params[item.substr(0, eq)] = item.substr(eq + 1);
     }
   }
@@ -112,9 +112,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> specs;
   std::string names;
   for (const auto& name : grpo::builtin_reward_names()) names += (names.empty() ? "" : ", ") + name;
-  auto* score_cmd = app.add_subcommand(
-      "score", "Score JSONL rows (completion, prompt, completion_ids, truncated, any fields) with built-in "
-               "rewards; write one JSON object of rewards per row (null: does not apply)");
+  auto* score_cmd =
+      app.add_subcommand("score",
+                         "Score JSONL rows (completion, prompt, completion_ids, truncated, any fields) with built-in "
+                         "rewards; write one JSON object of rewards per row (null: does not apply)");
   score_cmd->add_option("-i,--input", input, "JSONL file, or - for stdin")->capture_default_str();
   score_cmd->add_option("-r,--reward", specs, "reward as NAME or NAME:key=value,key=value; one of " + names)
       ->required();

@@ -21,9 +21,12 @@ class AccuracyReward final : public RewardFn {
  protected:
   double score_row(const RewardInput& row) const override {
     switch (verify_answer(row.completion, row.field_string(solution_field_))) {
-      case AnswerVerdict::kCorrect: return 1.0;
-      case AnswerVerdict::kWrong: return 0.0;
-      case AnswerVerdict::kGoldUnparseable: break;
+      case AnswerVerdict::kCorrect:
+        return 1.0;
+      case AnswerVerdict::kWrong:
+        return 0.0;
+      case AnswerVerdict::kGoldUnparseable:
+        break;
     }
     return std::numeric_limits<double>::quiet_NaN();
   }

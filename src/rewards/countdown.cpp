@@ -40,7 +40,7 @@ class CountdownReward final : public RewardFn {
     if (open == std::string::npos) return 0.0;
     const size_t begin = open + std::string("<answer>").size();
     return countdown_solves(row.completion.substr(begin, close - begin), nums, static_cast<int64_t>(target)) ? 1.0
-                                                                                                            : 0.0;
+                                                                                                             : 0.0;
   }
 
  private:
