@@ -31,8 +31,8 @@ std::shared_ptr<grpo::RewardFn> reward_from_spec(const std::string& spec) {
     std::string item;
     while (std::getline(list, item, ',')) {
       const size_t eq = item.find('=');
-      TORCH_CHECK(eq != std::string::npos && eq > 0, "grpo score: reward parameter must be key=value, got '", item,
-                  "' in '", spec, "'");
+      TORCH_CHECK(eq != std::string::npos && eq > 0, "score: reward parameter must be key=value, got '", item, "' in '",
+                  spec, "'");
       params[item.substr(0, eq)] = item.substr(eq + 1);
     }
   }
@@ -75,13 +75,13 @@ void score(const std::string& input, const std::vector<std::string>& specs) {
   std::set<std::string> names;
   for (const auto& spec : specs) {
     rewards.push_back(reward_from_spec(spec));
-    TORCH_CHECK(names.insert(rewards.back()->name()).second, "grpo score: reward '", rewards.back()->name(),
+    TORCH_CHECK(names.insert(rewards.back()->name()).second, "score: reward '", rewards.back()->name(),
                 "' given twice");
   }
   std::ifstream file;
   if (input != "-") {
     file.open(input);
-    TORCH_CHECK(file.is_open(), "grpo score: cannot open '", input, "'");
+    TORCH_CHECK(file.is_open(), "score: cannot open '", input, "'");
   }
   std::istream& in = input == "-" ? std::cin : file;
   const std::string label = input == "-" ? "<stdin>" : input;
@@ -118,9 +118,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> specs;
   std::string names;
   for (const auto& name : grpo::builtin_reward_names()) names += (names.empty() ? "" : ", ") + name;
-  auto* score_cmd = app.add_subcommand(
-      "score", "Score JSONL rows (completion, prompt, completion_ids, truncated, any fields) with built-in "
-               "rewards; write one JSON object of rewards per row (null: does not apply)");
+  auto* score_cmd =
+      app.add_subcommand("score",
+                         "Score JSONL rows (completion, prompt, completion_ids, truncated, any fields) with built-in "
+                         "rewards; write one JSON object of rewards per row (null: does not apply)");
   score_cmd->add_option("-i,--input", input, "JSONL file, or - for stdin")->capture_default_str();
   score_cmd->add_option("-r,--reward", specs, "reward as NAME or NAME:key=value,key=value; one of " + names)
       ->required();

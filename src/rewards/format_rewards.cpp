@@ -78,8 +78,7 @@ class FormatReward final : public RewardFn {
 // 0.25 for each of the four tag markers present exactly once (open-r1's tag_count_reward).
 class TagCountReward final : public RewardFn {
  public:
-  TagCountReward(const std::string& think_tag, const std::string& answer_tag, bool newlines)
-      : RewardFn("tag_count") {
+  TagCountReward(const std::string& think_tag, const std::string& answer_tag, bool newlines) : RewardFn("tag_count") {
     const std::string nl = newlines ? "\n" : "";
     markers_ = {"<" + think_tag + ">" + nl, nl + "</" + think_tag + ">" + nl, nl + "<" + answer_tag + ">" + nl,
                 nl + "</" + answer_tag + ">"};

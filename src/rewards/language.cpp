@@ -13,8 +13,21 @@
 namespace grpo::detail {
 namespace {
 
-enum class Script { kNone, kLatin, kGreek, kCyrillic, kHebrew, kArabic, kDevanagari, kThai, kHangul, kHiragana,
-                    kKatakana, kHan, kOther };
+enum class Script {
+  kNone,
+  kLatin,
+  kGreek,
+  kCyrillic,
+  kHebrew,
+  kArabic,
+  kDevanagari,
+  kThai,
+  kHangul,
+  kHiragana,
+  kKatakana,
+  kHan,
+  kOther
+};
 
 struct ScriptRange {
   char32_t first, last;
@@ -23,18 +36,18 @@ struct ScriptRange {
 
 // Blocks of the supported scripts (Unicode 15 Scripts.txt, main blocks); other letters are kOther.
 constexpr std::array<ScriptRange, 37> kRanges = {{
-    {0x0041, 0x005A, Script::kLatin},     {0x0061, 0x007A, Script::kLatin},     {0x00AA, 0x00AA, Script::kLatin},
-    {0x00BA, 0x00BA, Script::kLatin},     {0x00C0, 0x024F, Script::kLatin},     {0x0250, 0x02AF, Script::kLatin},
-    {0x1E00, 0x1EFF, Script::kLatin},     {0x2C60, 0x2C7F, Script::kLatin},     {0xA720, 0xA7FF, Script::kLatin},
-    {0xFF21, 0xFF3A, Script::kLatin},     {0xFF41, 0xFF5A, Script::kLatin},     {0x0370, 0x03FF, Script::kGreek},
-    {0x1F00, 0x1FFF, Script::kGreek},     {0x0400, 0x052F, Script::kCyrillic},  {0x1C80, 0x1C8F, Script::kCyrillic},
-    {0x2DE0, 0x2DFF, Script::kCyrillic},  {0xA640, 0xA69F, Script::kCyrillic},  {0x0590, 0x05FF, Script::kHebrew},
-    {0x0600, 0x06FF, Script::kArabic},    {0x0750, 0x077F, Script::kArabic},    {0x08A0, 0x08FF, Script::kArabic},
-    {0xFB50, 0xFDFF, Script::kArabic},    {0xFE70, 0xFEFF, Script::kArabic},    {0x0900, 0x097F, Script::kDevanagari},
-    {0x0E00, 0x0E7F, Script::kThai},      {0x1100, 0x11FF, Script::kHangul},    {0x3130, 0x318F, Script::kHangul},
-    {0xAC00, 0xD7AF, Script::kHangul},    {0x3040, 0x309F, Script::kHiragana},  {0x30A0, 0x30FF, Script::kKatakana},
-    {0x31F0, 0x31FF, Script::kKatakana},  {0xFF66, 0xFF9F, Script::kKatakana},  {0x3400, 0x4DBF, Script::kHan},
-    {0x4E00, 0x9FFF, Script::kHan},       {0xF900, 0xFAFF, Script::kHan},       {0x20000, 0x2EBEF, Script::kHan},
+    {0x0041, 0x005A, Script::kLatin},    {0x0061, 0x007A, Script::kLatin},    {0x00AA, 0x00AA, Script::kLatin},
+    {0x00BA, 0x00BA, Script::kLatin},    {0x00C0, 0x024F, Script::kLatin},    {0x0250, 0x02AF, Script::kLatin},
+    {0x1E00, 0x1EFF, Script::kLatin},    {0x2C60, 0x2C7F, Script::kLatin},    {0xA720, 0xA7FF, Script::kLatin},
+    {0xFF21, 0xFF3A, Script::kLatin},    {0xFF41, 0xFF5A, Script::kLatin},    {0x0370, 0x03FF, Script::kGreek},
+    {0x1F00, 0x1FFF, Script::kGreek},    {0x0400, 0x052F, Script::kCyrillic}, {0x1C80, 0x1C8F, Script::kCyrillic},
+    {0x2DE0, 0x2DFF, Script::kCyrillic}, {0xA640, 0xA69F, Script::kCyrillic}, {0x0590, 0x05FF, Script::kHebrew},
+    {0x0600, 0x06FF, Script::kArabic},   {0x0750, 0x077F, Script::kArabic},   {0x08A0, 0x08FF, Script::kArabic},
+    {0xFB50, 0xFDFF, Script::kArabic},   {0xFE70, 0xFEFF, Script::kArabic},   {0x0900, 0x097F, Script::kDevanagari},
+    {0x0E00, 0x0E7F, Script::kThai},     {0x1100, 0x11FF, Script::kHangul},   {0x3130, 0x318F, Script::kHangul},
+    {0xAC00, 0xD7AF, Script::kHangul},   {0x3040, 0x309F, Script::kHiragana}, {0x30A0, 0x30FF, Script::kKatakana},
+    {0x31F0, 0x31FF, Script::kKatakana}, {0xFF66, 0xFF9F, Script::kKatakana}, {0x3400, 0x4DBF, Script::kHan},
+    {0x4E00, 0x9FFF, Script::kHan},      {0xF900, 0xFAFF, Script::kHan},      {0x20000, 0x2EBEF, Script::kHan},
     {0x30000, 0x3134F, Script::kHan},
 }};
 
@@ -48,17 +61,43 @@ Script script_of(char32_t c) {
 // Language (ISO 639-1) or script name -> the scripts its words are written in.
 std::vector<Script> scripts_of_language(const std::string& language) {
   static const std::map<std::string, std::vector<Script>> kLanguages = {
-      {"latin", {Script::kLatin}},     {"en", {Script::kLatin}},  {"fr", {Script::kLatin}},  {"de", {Script::kLatin}},
-      {"es", {Script::kLatin}},        {"it", {Script::kLatin}},  {"pt", {Script::kLatin}},  {"nl", {Script::kLatin}},
-      {"sv", {Script::kLatin}},        {"pl", {Script::kLatin}},  {"tr", {Script::kLatin}},  {"vi", {Script::kLatin}},
-      {"id", {Script::kLatin}},        {"cs", {Script::kLatin}},  {"ro", {Script::kLatin}},  {"greek", {Script::kGreek}},
-      {"el", {Script::kGreek}},        {"cyrillic", {Script::kCyrillic}}, {"ru", {Script::kCyrillic}},
-      {"uk", {Script::kCyrillic}},     {"bg", {Script::kCyrillic}}, {"sr", {Script::kCyrillic}},
-      {"hebrew", {Script::kHebrew}},   {"he", {Script::kHebrew}}, {"arabic", {Script::kArabic}},
-      {"ar", {Script::kArabic}},       {"fa", {Script::kArabic}}, {"ur", {Script::kArabic}},
-      {"devanagari", {Script::kDevanagari}}, {"hi", {Script::kDevanagari}}, {"mr", {Script::kDevanagari}},
-      {"thai", {Script::kThai}},       {"th", {Script::kThai}},   {"hangul", {Script::kHangul}},
-      {"ko", {Script::kHangul}},       {"han", {Script::kHan}},   {"zh", {Script::kHan}},
+      {"latin", {Script::kLatin}},
+      {"en", {Script::kLatin}},
+      {"fr", {Script::kLatin}},
+      {"de", {Script::kLatin}},
+      {"es", {Script::kLatin}},
+      {"it", {Script::kLatin}},
+      {"pt", {Script::kLatin}},
+      {"nl", {Script::kLatin}},
+      {"sv", {Script::kLatin}},
+      {"pl", {Script::kLatin}},
+      {"tr", {Script::kLatin}},
+      {"vi", {Script::kLatin}},
+      {"id", {Script::kLatin}},
+      {"cs", {Script::kLatin}},
+      {"ro", {Script::kLatin}},
+      {"greek", {Script::kGreek}},
+      {"el", {Script::kGreek}},
+      {"cyrillic", {Script::kCyrillic}},
+      {"ru", {Script::kCyrillic}},
+      {"uk", {Script::kCyrillic}},
+      {"bg", {Script::kCyrillic}},
+      {"sr", {Script::kCyrillic}},
+      {"hebrew", {Script::kHebrew}},
+      {"he", {Script::kHebrew}},
+      {"arabic", {Script::kArabic}},
+      {"ar", {Script::kArabic}},
+      {"fa", {Script::kArabic}},
+      {"ur", {Script::kArabic}},
+      {"devanagari", {Script::kDevanagari}},
+      {"hi", {Script::kDevanagari}},
+      {"mr", {Script::kDevanagari}},
+      {"thai", {Script::kThai}},
+      {"th", {Script::kThai}},
+      {"hangul", {Script::kHangul}},
+      {"ko", {Script::kHangul}},
+      {"han", {Script::kHan}},
+      {"zh", {Script::kHan}},
       {"ja", {Script::kHan, Script::kHiragana, Script::kKatakana}},
   };
   auto it = kLanguages.find(language);
@@ -104,9 +143,14 @@ std::string strip_neutral(const std::string& text) {
 
 bool is_letter(char32_t c) {
   switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: return true;
-    default: return false;
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+      return true;
+    default:
+      return false;
   }
 }
 

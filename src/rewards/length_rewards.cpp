@@ -107,7 +107,9 @@ class LengthReward final : public RewardFn {
 class RepetitionPenaltyReward final : public RewardFn {
  public:
   RepetitionPenaltyReward(int64_t ngram_size, double max_penalty, bool words)
-      : RewardFn("repetition_penalty"), ngram_size_(static_cast<size_t>(ngram_size)), max_penalty_(max_penalty),
+      : RewardFn("repetition_penalty"),
+        ngram_size_(static_cast<size_t>(ngram_size)),
+        max_penalty_(max_penalty),
         words_(words) {}
 
  protected:

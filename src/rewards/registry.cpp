@@ -59,8 +59,7 @@ bool ParamReader::boolean(const std::string& key, bool fallback) {
   if (value == nullptr) return fallback;
   if (*value == "true" || *value == "1") return true;
   if (*value == "false" || *value == "0") return false;
-  TORCH_CHECK(false, "reward '", reward_, "': parameter '", key, "' must be true, false, 1 or 0, got '", *value,
-              "'");
+  TORCH_CHECK(false, "reward '", reward_, "': parameter '", key, "' must be true, false, 1 or 0, got '", *value, "'");
 }
 
 void ParamReader::finish() const {

@@ -78,8 +78,7 @@ double RewardInput::field_number(const std::string& name) const {
 
 std::vector<double> RewardInput::field_numbers(const std::string& name) const {
   auto value = parse_field(*this, name);
-  TORCH_CHECK(value.is_array(), "RewardInput: column '", name, "' must be an array of numbers, got ",
-              fields.at(name));
+  TORCH_CHECK(value.is_array(), "RewardInput: column '", name, "' must be an array of numbers, got ", fields.at(name));
   std::vector<double> numbers;
   for (const auto& item : value) {
     auto number = as_number(item);

@@ -13,7 +13,8 @@ namespace {
 using grpo::AnswerVerdict;
 
 TEST(ExtractFinalAnswer, TakesTheLastBoxedWithNestedBraces) {
-  EXPECT_EQ(grpo::extract_final_answer("so \\boxed{1} then \\boxed{\\frac{1}{\\sqrt{2}}} done"), "\\frac{1}{\\sqrt{2}}");
+  EXPECT_EQ(grpo::extract_final_answer("so \\boxed{1} then \\boxed{\\frac{1}{\\sqrt{2}}} done"),
+            "\\frac{1}{\\sqrt{2}}");
   EXPECT_EQ(grpo::extract_final_answer("\\boxed{\\boxed{5}}"), "5");
   EXPECT_EQ(grpo::extract_final_answer("\\fbox{7}"), "7");
   EXPECT_EQ(grpo::extract_final_answer("\\boxed{1} and \\boxed{2"), "1");  // unclosed last box is no answer
@@ -93,6 +94,9 @@ TEST(VerifyAnswer, MalformedAnswersAreWrongAndBadGoldIsSkipped) {
   expect_verdict("\\boxed{\\frac{1}{0}}", "5", wrong);
   expect_verdict("\\boxed{((((}", "5", wrong);
   expect_verdict("\\boxed{\xff\xfe}", "5", wrong);
+  expect_verdict("\\boxed{\\sin()}", "5", wrong);  // found by fuzzing: GiNaC crashes on sin()
+  expect_verdict("\\boxed{\\sqrt]}", "5", wrong);
+  expect_verdict("\\boxed{(1))(}", "5", wrong);
   expect_verdict("\\boxed{5}", "", skip);
   expect_verdict("\\boxed{5}", "hello, world", skip);
   expect_verdict("\\boxed{5}", "\\frac{1}{", skip);
@@ -104,6 +108,8 @@ TEST(VerifyAnswer, HugePowersAreRefusedInBoundedTime) {
   expect_verdict("\\boxed{((9^{999})^{999})^{999}}", "1", AnswerVerdict::kWrong);
   expect_verdict("\\boxed{10^{99999}}", "1", AnswerVerdict::kWrong);
   expect_verdict("\\boxed{1e999999}", "1", AnswerVerdict::kWrong);
+  expect_verdict("\\boxed{(a+b+c+d+e+f+g+h)^{64}}", "(h+g+f+e+d+c+b+a)^{64}", AnswerVerdict::kCorrect);
+  expect_verdict("\\boxed{(\\sqrt{2}+\\sqrt{3}+\\sqrt{5}+\\sqrt{7})^{9999}}", "1", AnswerVerdict::kWrong);
   expect_verdict("\\boxed{" + std::string(100000, '{') + "}", "1", AnswerVerdict::kWrong);
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5.0);
 }

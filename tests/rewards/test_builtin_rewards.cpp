@@ -33,12 +33,12 @@ TEST(FormatReward, AcceptsTheR1Template) {
 }
 
 TEST(FormatReward, RejectsBrokenTemplates) {
-  for (const char* text : {"", "<think>", "<think>r</think>", "<think>r<answer>42</answer>",
-                           "x<think>r</think><answer>42</answer>", "<think>r</think>text<answer>42</answer>",
-                           "<think>r</think><answer>42</answer>tail", "<think>r</think><answer>42",
-                           "<think><think>r</think></think><answer>42</answer>",
-                           "<think>r</think><answer>1</answer><answer>2</answer>",
-                           "<answer>42</answer><think>r</think>", "\xff\xfe<think>"}) {
+  for (const char* text :
+       {"", "<think>", "<think>r</think>", "<think>r<answer>42</answer>", "x<think>r</think><answer>42</answer>",
+        "<think>r</think>text<answer>42</answer>", "<think>r</think><answer>42</answer>tail",
+        "<think>r</think><answer>42", "<think><think>r</think></think><answer>42</answer>",
+        "<think>r</think><answer>1</answer><answer>2</answer>", "<answer>42</answer><think>r</think>",
+        "\xff\xfe<think>"}) {
     EXPECT_EQ(score_one("format", make_row(text)), 0.0) << text;
   }
 }
@@ -46,7 +46,8 @@ TEST(FormatReward, RejectsBrokenTemplates) {
 TEST(FormatReward, ThinkOnlyModeMatchesTrlThinkFormatReward) {
   // TRL's docstring: "<think>\nThis is my reasoning.\n</think>\nThis is my answer." -> 1, no </think> -> 0.
   const grpo::RewardParams think_only = {{"answer_tag", ""}};
-  EXPECT_EQ(score_one("format", make_row("<think>\nThis is my reasoning.\n</think>\nThis is my answer."), think_only), 1.0);
+  EXPECT_EQ(score_one("format", make_row("<think>\nThis is my reasoning.\n</think>\nThis is my answer."), think_only),
+            1.0);
   EXPECT_EQ(score_one("format", make_row("<think>\nThis is my reasoning.\nThis is my answer."), think_only), 0.0);
   EXPECT_EQ(score_one("format", make_row("<think>a</think><think>b</think>"), think_only), 0.0);
   EXPECT_EQ(score_one("format", make_row("<think></think></think>"), think_only), 1.0);
@@ -106,13 +107,17 @@ TEST(CosineLengthReward, MatchesTrlDocstringAndClampsProgress) {
   const grpo::RewardParams params = {{"max_len", "100"}};
   const std::map<std::string, std::string> gold = {{"solution", "\"\\\\frac{1}{3}\""}};
   // 50 of 100 tokens: cos(pi/2) = 0 -> correct 0.5 + 0.5*0.5 = 0.75; wrong -0.5 + 0.5*(-0.5) = -0.75.
-  EXPECT_DOUBLE_EQ(score_one("cosine_length", make_row("\\boxed{\\frac{1}{3}}", std::vector<int64_t>(50, 1), gold), params), 0.75);
-  EXPECT_DOUBLE_EQ(score_one("cosine_length", make_row("\\boxed{\\frac{1}{2}}", std::vector<int64_t>(50, 1), gold), params), -0.75);
+  EXPECT_DOUBLE_EQ(
+      score_one("cosine_length", make_row("\\boxed{\\frac{1}{3}}", std::vector<int64_t>(50, 1), gold), params), 0.75);
+  EXPECT_DOUBLE_EQ(
+      score_one("cosine_length", make_row("\\boxed{\\frac{1}{2}}", std::vector<int64_t>(50, 1), gold), params), -0.75);
   // Past max_len the progress stays 1: correct -> min_value_correct, wrong -> max_value_wrong.
-  EXPECT_DOUBLE_EQ(score_one("cosine_length", make_row("\\boxed{1/3}", std::vector<int64_t>(300, 1), gold), params), 0.5);
+  EXPECT_DOUBLE_EQ(score_one("cosine_length", make_row("\\boxed{1/3}", std::vector<int64_t>(300, 1), gold), params),
+                   0.5);
   EXPECT_DOUBLE_EQ(score_one("cosine_length", make_row("", std::vector<int64_t>(300, 1), gold), params), -0.5);
   EXPECT_DOUBLE_EQ(score_one("cosine_length", make_row("", {}, gold), params), -1.0);
-  EXPECT_TRUE(std::isnan(score_one("cosine_length", make_row("\\boxed{1}", {}, {{"solution", "\"no gold\""}}), params)));
+  EXPECT_TRUE(
+      std::isnan(score_one("cosine_length", make_row("\\boxed{1}", {}, {{"solution", "\"no gold\""}}), params)));
 }
 
 TEST(LengthReward, FollowsKimiWithinEachGroup) {
@@ -131,7 +136,8 @@ TEST(LengthReward, FollowsKimiWithinEachGroup) {
 
 TEST(Countdown, ScoresExactSolutionsUsingEachNumberOnce) {
   const std::map<std::string, std::string> task = {{"target", "24"}, {"nums", "[3, 8, 1, 1]"}};
-  EXPECT_EQ(score_one("countdown", make_row("<think>x</think><answer>(1 + 1) * 8 + 3 * 0 + 8</answer>", {}, task)), 0.0);
+  EXPECT_EQ(score_one("countdown", make_row("<think>x</think><answer>(1 + 1) * 8 + 3 * 0 + 8</answer>", {}, task)),
+            0.0);
   EXPECT_EQ(score_one("countdown", make_row("<answer>3 * 8 * (1 / 1)</answer>", {}, task)), 1.0);
   EXPECT_EQ(score_one("countdown", make_row("<answer>3 * 8 * 1 * 1 = 24</answer>", {}, task)), 1.0);
   EXPECT_EQ(score_one("countdown", make_row("<answer>3 * 8</answer>", {}, task)), 0.0);              // numbers unused
@@ -165,7 +171,8 @@ TEST(LanguageConsistency, SharesOfTargetScriptWordsInTheReasoning) {
             1.0);
   // Japanese counts Han and kana; Cyrillic for Russian.
   EXPECT_EQ(score_one("language_consistency", make_row("<think>これは漢字です</think>"), {{"language", "ja"}}), 1.0);
-  EXPECT_DOUBLE_EQ(score_one("language_consistency", make_row("<think>Привет world</think>"), {{"language", "ru"}}), 0.5);
+  EXPECT_DOUBLE_EQ(score_one("language_consistency", make_row("<think>Привет world</think>"), {{"language", "ru"}}),
+                   0.5);
 }
 
 TEST(LanguageConsistency, MalformedReasoningGetsZero) {
@@ -174,7 +181,8 @@ TEST(LanguageConsistency, MalformedReasoningGetsZero) {
   EXPECT_EQ(score_one("language_consistency", make_row("<think>"), en), 0.0);
   EXPECT_EQ(score_one("language_consistency", make_row("<think>unclosed reasoning"), en), 1.0);
   EXPECT_EQ(score_one("language_consistency", make_row("<think>\xff\xfe\xc3 abc</think>"), en), 1.0);
-  EXPECT_EQ(score_one("language_consistency", make_row("whole text", {}, {}), {{"language", "en"}, {"think_tag", ""}}), 1.0);
+  EXPECT_EQ(score_one("language_consistency", make_row("whole text", {}, {}), {{"language", "en"}, {"think_tag", ""}}),
+            1.0);
 }
 
 TEST(LanguageConsistency, TargetLanguageMayComeFromTheRow) {
@@ -192,9 +200,16 @@ TEST(BuiltinRewards, MegabyteCompletionsScoreInBoundedTime) {
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int64_t>(i % 97);
   const auto row = make_row(big, ids, {{"solution", "\"1/2\""}, {"target", "9"}, {"nums", "[1, 2, 3]"}});
   const std::vector<std::pair<std::string, grpo::RewardParams>> rewards = {
-      {"format", {}}, {"tag_count", {}}, {"reasoning_steps", {}}, {"accuracy", {}}, {"cosine_length", {{"max_len", "100"}}},
-      {"length", {}}, {"repetition_penalty", {}}, {"repetition_penalty", {{"unit", "words"}}},
-      {"soft_overlong_punishment", {{"max_completion_len", "100"}}}, {"countdown", {}},
+      {"format", {}},
+      {"tag_count", {}},
+      {"reasoning_steps", {}},
+      {"accuracy", {}},
+      {"cosine_length", {{"max_len", "100"}}},
+      {"length", {}},
+      {"repetition_penalty", {}},
+      {"repetition_penalty", {{"unit", "words"}}},
+      {"soft_overlong_punishment", {{"max_completion_len", "100"}}},
+      {"countdown", {}},
       {"language_consistency", {{"language", "en"}}}};
   for (const auto& [name, params] : rewards) {
     const auto start = std::chrono::steady_clock::now();

@@ -111,33 +111,36 @@ TEST(RewardInput, BadFieldErrorsNameTheColumn) {
   EXPECT_NE(error_of([&] { row.field_string("gold"); }).find("no column 'gold'"), std::string::npos);
   EXPECT_NE(error_of([&] { row.field_number("word"); }).find("column 'word' must be a number"), std::string::npos);
   EXPECT_NE(error_of([&] { row.field_numbers("word"); }).find("column 'word' must be an array"), std::string::npos);
-  EXPECT_NE(error_of([&] { row.field_string("broken"); }).find("column 'broken' is not valid JSON"),
-            std::string::npos);
+  EXPECT_NE(error_of([&] { row.field_string("broken"); }).find("column 'broken' is not valid JSON"), std::string::npos);
 }
 
 TEST(BuiltinRewards, RegistryKnowsTheBuiltInNames) {
-  EXPECT_EQ(grpo::builtin_reward_names(),
-            (std::vector<std::string>{"accuracy", "cosine_length", "countdown", "format", "language_consistency",
-                                      "length", "reasoning_steps", "repetition_penalty", "soft_overlong_punishment",
-                                      "tag_count"}));
+  EXPECT_EQ(
+      grpo::builtin_reward_names(),
+      (std::vector<std::string>{"accuracy", "cosine_length", "countdown", "format", "language_consistency", "length",
+                                "reasoning_steps", "repetition_penalty", "soft_overlong_punishment", "tag_count"}));
   EXPECT_EQ(grpo::make_builtin_reward("format")->name(), "format");
 }
 
 TEST(BuiltinRewards, ConfigErrorsNameRewardAndParameter) {
   EXPECT_NE(error_of([] { grpo::make_builtin_reward("acuracy"); }).find("unknown reward 'acuracy'"), std::string::npos);
-  EXPECT_NE(error_of([] { grpo::make_builtin_reward("format", {{"colour", "red"}}); })
-                .find("reward 'format' has no parameter 'colour'"),
+  EXPECT_NE(error_of([] {
+              grpo::make_builtin_reward("format", {{"colour", "red"}});
+            }).find("reward 'format' has no parameter 'colour'"),
             std::string::npos);
   EXPECT_NE(error_of([] { grpo::make_builtin_reward("cosine_length"); }).find("parameter 'max_len' is required"),
             std::string::npos);
-  EXPECT_NE(error_of([] { grpo::make_builtin_reward("cosine_length", {{"max_len", "ten"}}); })
-                .find("parameter 'max_len' must be an integer, got 'ten'"),
+  EXPECT_NE(error_of([] {
+              grpo::make_builtin_reward("cosine_length", {{"max_len", "ten"}});
+            }).find("parameter 'max_len' must be an integer, got 'ten'"),
             std::string::npos);
-  EXPECT_NE(error_of([] { grpo::make_builtin_reward("repetition_penalty", {{"max_penalty", "0.5"}}); })
-                .find("parameter 'max_penalty' must be <= 0"),
+  EXPECT_NE(error_of([] {
+              grpo::make_builtin_reward("repetition_penalty", {{"max_penalty", "0.5"}});
+            }).find("parameter 'max_penalty' must be <= 0"),
             std::string::npos);
-  EXPECT_NE(error_of([] { grpo::make_builtin_reward("language_consistency", {{"language", "xx"}}); })
-                .find("unknown language 'xx'"),
+  EXPECT_NE(error_of([] {
+              grpo::make_builtin_reward("language_consistency", {{"language", "xx"}});
+            }).find("unknown language 'xx'"),
             std::string::npos);
 }
 

@@ -9,8 +9,9 @@
 namespace grpo {
 
 /// Final answer of a completion: the content of the last `\boxed{...}` (or `\fbox{...}`, braces
-/// nested to any depth), else the content of the last closed `<answer>...</answer>`; nullopt if
-/// there is neither (an unclosed `\boxed{` or `<answer>` is no answer). Never throws.
+/// nested to any depth), else the content of the last closed `<answer>...</answer>`, else the
+/// math `$...$` or `\(...\)` right after the last "answer is" (any case); nullopt if there is
+/// none of these (an unclosed `\boxed{` or `<answer>` is no answer). Never throws.
 std::optional<std::string> extract_final_answer(const std::string& completion);
 
 /// What verify_answer() decided.
