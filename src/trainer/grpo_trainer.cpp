@@ -433,6 +433,7 @@ std::string GrpoTrainer::save_checkpoint() {
   remove_tree(tmp);
   create_directories(tmp);
   policy_.save(tmp + "/model.pt");
+  if (reference_) reference_->save(tmp + "/reference.pt");
   torch::save(*optimizer_, tmp + "/optimizer.pt");
   write_file_atomically(tmp + "/trainer_state.json", [&](std::ostream& out) {
     out << Json{{"global_step", step_}, {"config", Json::parse(config_.to_json())}}.dump(2);
@@ -466,6 +467,11 @@ void GrpoTrainer::resume(const std::string& checkpoint_dir) {
   TORCH_CHECK(state.contains("global_step") && state["global_step"].is_number_integer(), "checkpoint '",
               checkpoint_dir, "': trainer_state.json has no integer global_step");
   policy_.load(checkpoint_dir + "/model.pt");
+  if (reference_) {
+    TORCH_CHECK(path_exists(checkpoint_dir + "/reference.pt"), "checkpoint '", checkpoint_dir,
+                "' has no reference.pt, but beta = ", config_.beta(), " needs the reference model");
+    reference_->load(checkpoint_dir + "/reference.pt");
+  }
   torch::load(*optimizer_, checkpoint_dir + "/optimizer.pt");
   step_ = state["global_step"].get<int64_t>();
 }

@@ -114,11 +114,13 @@ class GrpoTrainer {
   /// Sets the held-out set and the reward that judges correctness for evaluation during train().
   void set_eval(PromptDataset dataset, std::shared_ptr<RewardFn> correctness, EvalOptions options);
 
-  /// Writes `output_dir/checkpoint-<step>` atomically (model, optimizer, trainer state) and
+  /// Writes `output_dir/checkpoint-<step>` atomically (model, the reference model when
+  /// beta > 0, optimizer, trainer state) and
   /// removes the oldest beyond save_total_limit. Returns the directory.
   std::string save_checkpoint();
 
-  /// Restores model, optimizer and step from a directory written by save_checkpoint().
+  /// Restores model, reference model, optimizer and step from a directory written by
+  /// save_checkpoint().
   /// @throws c10::Error naming the directory and the file if one is missing or malformed.
   void resume(const std::string& checkpoint_dir);
 
