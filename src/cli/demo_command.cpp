@@ -20,6 +20,9 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--seed", options->seed(), "seed of data, initialisation and sampling")->capture_default_str();
   cmd->add_option("--sft-steps", options->sft_steps(), "cold-start SFT updates")->capture_default_str();
   cmd->add_option("--grpo-steps", options->grpo_steps(), "GRPO steps")->capture_default_str();
+  cmd->add_option("--grpo-lr", options->grpo_learning_rate(), "GRPO learning rate")->capture_default_str();
+  cmd->add_option("--grpo-prompts", options->grpo_prompts_per_step(), "prompts per GRPO step")
+      ->capture_default_str();
   cmd->add_option("--threads", options->num_threads(), "CPU threads")->capture_default_str();
   cmd->callback([options, smoke, cmd] {
     DemoOptions run = *options;

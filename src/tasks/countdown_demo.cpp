@@ -36,6 +36,7 @@ DemoOptions DemoOptions::smoke() {
       .eval_samples(2)
       .sft_steps(3)
       .grpo_steps(2)
+      .grpo_prompts_per_step(2)
       .hidden_size(32)
       .num_layers(1);
 }
@@ -115,10 +116,10 @@ std::string run_countdown_demo(const DemoOptions& o) {
                          .seed(o.seed())
                          .max_steps(o.grpo_steps())
                          .num_generations(8)
-                         .per_device_train_batch_size(64)
+                         .per_device_train_batch_size(8 * o.grpo_prompts_per_step())
                          .gradient_accumulation_steps(1)
                          .max_completion_length(kMaxCompletion)
-                         .learning_rate(5e-4)
+                         .learning_rate(o.grpo_learning_rate())
                          .lr_scheduler_type("constant")
                          .beta(0.0)
                          .loss_type(LossType::kDapo)

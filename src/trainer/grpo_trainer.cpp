@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <limits>
 #include <sstream>
@@ -61,6 +62,24 @@ GrpoLossOptions loss_options(const GrpoConfig& c) {
       .use_bias_correction_kl(c.use_bias_correction_kl())
       .max_completion_length(c.max_completion_length());
   return o;
+}
+
+// What the rewards see of each rollout row; row r was sampled for prompt r / G, whose dataset
+// row prompt_row(r / G) gives the prompt and the columns.
+std::vector<RewardInput> reward_inputs(const Rollout& rollout,
+                                       const std::function<const PromptRow&(int64_t)>& prompt_row) {
+  const auto ids = rollout.completion_ids.cpu();
+  const auto lengths = rollout.completion_mask.sum(1).cpu();
+  const auto truncated = rollout.truncated.cpu();
+  std::vector<RewardInput> rows;
+  for (int64_t r = 0; r < rollout.num_rows(); ++r) {
+    const auto& row = prompt_row(r / rollout.num_generations);
+    RewardInput in{row.prompt, rollout.completions[r], {}, truncated[r].item<bool>(), row.fields};
+    const auto* begin = ids[r].data_ptr<int64_t>();
+    in.completion_ids.assign(begin, begin + lengths[r].item<int64_t>());
+    rows.push_back(std::move(in));
+  }
+  return rows;
 }
 
 }  // namespace
@@ -117,18 +136,8 @@ EvalResult evaluate(Policy& policy, const PromptDataset& dataset, const RewardFn
     std::vector<std::string> prompts;
     for (int64_t i = begin; i < end; ++i) prompts.push_back(dataset[i].prompt);
     const auto rollout = policy.generate(prompts, sampling);
-    const auto ids = rollout.completion_ids.cpu();
-    const auto mask = rollout.completion_mask.cpu();
-    const auto truncated = rollout.truncated.cpu();
-    std::vector<RewardInput> rows;
-    for (int64_t r = 0; r < rollout.num_rows(); ++r) {
-      const auto& row = dataset[begin + r / g];
-      RewardInput in{row.prompt, rollout.completions[r], {}, truncated[r].item<bool>(), row.fields};
-      const auto length = mask[r].sum().item<int64_t>();
-      in.completion_ids.assign(ids[r].data_ptr<int64_t>(), ids[r].data_ptr<int64_t>() + length);
-      rows.push_back(std::move(in));
-    }
-    const auto scores = correctness.score(rows);
+    const auto scores =
+        correctness.score(reward_inputs(rollout, [&](int64_t p) -> const PromptRow& { return dataset[begin + p]; }));
     for (int64_t r = 0; r < rollout.num_rows(); ++r) {
       out[begin + r / g] += (scores[r] >= options.correct_threshold() ? 1.0 : 0.0) / static_cast<double>(g);
     }
@@ -262,17 +271,10 @@ StepStats GrpoTrainer::step() {
   const int64_t n = rollout.num_rows();
 
   // 2. Score every completion with every reward: [N, K].
-  const auto ids_cpu = rollout.completion_ids.cpu();
   const auto lengths = rollout.completion_mask.sum(1).cpu();
   const auto truncated_cpu = rollout.truncated.cpu();
-  std::vector<RewardInput> rows;
-  for (int64_t r = 0; r < n; ++r) {
-    const auto& row = train_dataset_[indices[r / g]];
-    RewardInput in{row.prompt, rollout.completions[r], {}, truncated_cpu[r].item<bool>(), row.fields};
-    const auto* ids = ids_cpu[r].data_ptr<int64_t>();
-    in.completion_ids.assign(ids, ids + lengths[r].item<int64_t>());
-    rows.push_back(std::move(in));
-  }
+  const auto rows =
+      reward_inputs(rollout, [&](int64_t p) -> const PromptRow& { return train_dataset_[indices[p]]; });
   const auto columns = score(rows, stats.reward_errors);
   auto rewards_per_func = torch::empty({n, static_cast<int64_t>(rewards_.size())}, torch::kFloat64);
   for (size_t k = 0; k < columns.size(); ++k) {
