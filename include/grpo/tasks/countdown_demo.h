@@ -34,10 +34,11 @@ struct DemoOptions {
   TORCH_ARG(int64_t, eval_samples) = 4;
   /// SFT updates. Default: 300.
   TORCH_ARG(int64_t, sft_steps) = 300;
-  /// GRPO steps. Default: 150.
-  TORCH_ARG(int64_t, grpo_steps) = 150;
-  /// GRPO learning rate (constant). Default: 5e-5.
-  TORCH_ARG(double, grpo_learning_rate) = 5e-5;
+  /// GRPO steps. Default: 300.
+  TORCH_ARG(int64_t, grpo_steps) = 300;
+  /// GRPO learning rate (constant). 5e-4 collapses the policy; 5e-5 learns half as fast.
+  /// Default: 1e-4.
+  TORCH_ARG(double, grpo_learning_rate) = 1e-4;
   /// Prompts per GRPO step (each sampled num_generations = 8 times). Default: 16.
   TORCH_ARG(int64_t, grpo_prompts_per_step) = 16;
   /// Model width (hidden size). Default: 128.
