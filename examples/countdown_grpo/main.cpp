@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
   const std::string out = argc > 1 ? argv[1] : "runs/countdown_grpo";
 
   // Data: Countdown problems (reach the target with + - * /, each number once).
-  const auto task = grpo::generate_countdown(/*num_train=*/2000, /*num_eval=*/200, grpo::CountdownOptions());
+  const auto task = grpo::generate_countdown(/*num_train=*/1200, /*num_eval=*/200, grpo::CountdownOptions());
   const auto train = grpo::countdown_prompts(task.train, grpo::CountdownTemplate::kCompact);
   const auto eval = grpo::countdown_prompts(task.eval, grpo::CountdownTemplate::kCompact);
 
@@ -24,10 +24,10 @@ int main(int argc, char** argv) {
                                             .max_position_embeddings(128)),
                       tokenizer, grpo::default_device());
 
-  // Cold start: imitate 1000 solved traces.
-  const std::vector<grpo::CountdownProblem> traced(task.train.begin(), task.train.begin() + 1000);
+  // Cold start: imitate 800 solved traces.
+  const std::vector<grpo::CountdownProblem> traced(task.train.begin(), task.train.begin() + 800);
   grpo::SftTrainer sft(policy, grpo::countdown_sft_examples(traced, grpo::CountdownTemplate::kCompact),
-                       grpo::SftConfig().output_dir(out + "/sft").max_steps(300));
+                       grpo::SftConfig().output_dir(out + "/sft").max_steps(300).learning_rate(2e-3));
   sft.train();
 
   // Rewards: the verified answer and the <think>/<answer> format; a C++ RewardFn would do as well.
@@ -35,11 +35,12 @@ int main(int argc, char** argv) {
                                                           grpo::make_builtin_reward("format")};
   auto config = grpo::GrpoConfig()
                     .output_dir(out + "/grpo")
-                    .max_steps(60)
+                    .max_steps(300)
                     .num_generations(8)
-                    .per_device_train_batch_size(64)
+                    .per_device_train_batch_size(128)  // 16 prompts x 8 completions per step
                     .max_completion_length(48)
-                    .learning_rate(5e-4)
+                    .learning_rate(1e-4)
+                    .lr_scheduler_type("constant")
                     .epsilon_high(0.28)
                     .reward_funcs({{"countdown", {}}, {"format", {}}})
                     .reward_weights({1.0, 0.1});
