@@ -4,6 +4,7 @@
 #include <torch/arg.h>
 
 #include <cstdint>
+#include <string>
 
 namespace grpo {
 
@@ -37,6 +38,19 @@ struct ModelConfig {
   TORCH_ARG(double, rms_norm_eps) = 1e-6;
   /// Base of the rotary position embedding's frequencies, > 0. Default: 10000.
   TORCH_ARG(double, rope_theta) = 10000.0;
+  /// RoPE frequency scaling: "" (none) or "llama3" (Llama 3.1's `rope_scaling` with
+  /// `rope_type: llama3`: wavelengths above original_max_position_embeddings / low_freq_factor
+  /// are divided by rope_scaling_factor, those below original / high_freq_factor kept, and
+  /// those between interpolated). Default: "".
+  TORCH_ARG(std::string, rope_scaling_type) = "";
+  /// llama3 scaling: `factor`, >= 1. Default: 8.
+  TORCH_ARG(double, rope_scaling_factor) = 8.0;
+  /// llama3 scaling: `low_freq_factor`, > 0. Default: 1.
+  TORCH_ARG(double, rope_low_freq_factor) = 1.0;
+  /// llama3 scaling: `high_freq_factor`, > low_freq_factor. Default: 4.
+  TORCH_ARG(double, rope_high_freq_factor) = 4.0;
+  /// llama3 scaling: `original_max_position_embeddings`, >= 1. Default: 8192.
+  TORCH_ARG(int64_t, rope_original_max_position_embeddings) = 8192;
   /// Longest sequence (prompt + completion) the model is meant for, >= 1; a KV cache is
   /// never longer. Default: 512.
   TORCH_ARG(int64_t, max_position_embeddings) = 512;

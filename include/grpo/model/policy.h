@@ -6,6 +6,7 @@
 ///         contiguously (row = prompt * G + k, k in [0, G)), P = longest prompt in tokens,
 ///         T = longest completion in tokens (<= max_new_tokens), V = the tokenizer's vocab_size.
 
+#include <grpo/model/pretrained.h>
 #include <grpo/model/transformer.h>
 #include <grpo/tokenizer/tokenizer.h>
 
@@ -148,11 +149,31 @@ class Policy {
   /// Same tokenizer, device and dtype. Does not consume the global random number generator.
   Policy clone_frozen() const;
 
-  /// Writes the model's parameters (torch::save archive, by parameter name) to `path`.
+  /// Loads a Hugging Face model directory (see grpo/model/pretrained.h): config.json,
+  /// safetensors weights, the tokenizer, and EOS ids from config.json and
+  /// generation_config.json (added to the tokenizer's).
+  /// @throws c10::Error naming the directory and file as parse_hf_config(), load_tokenizer()
+  ///   and load_weights() do.
+  static Policy from_pretrained(const std::string& directory, const PretrainedOptions& options = {});
+
+  /// Writes a model directory that from_pretrained() and transformers' `from_pretrained` read:
+  /// config.json, model.safetensors (the parameters' dtype), generation_config.json and the
+  /// tokenizer's files (Tokenizer::save()). Creates the directory; each file is written
+  /// atomically.
+  /// @throws c10::Error naming the file on a write error, or when the tokenizer cannot be saved.
+  void save_pretrained(const std::string& directory) const;
+
+  /// Writes the model's parameters (safetensors, Hugging Face names) to `path` atomically.
   void save(const std::string& path) const;
   /// Reads parameters written by save() into the model, onto the policy's device.
-  /// @throws c10::Error if the file is missing or does not match the model.
+  /// @throws c10::Error naming the file and tensor if the file is missing or does not match the model.
   void load(const std::string& path);
+
+  /// Token ids that end a completion: the tokenizer's EOS plus those of the model's
+  /// generation_config.json (for example Llama 3's `<|eot_id|>`). Possibly empty.
+  const std::vector<int64_t>& eos_token_ids() const { return eos_token_ids_; }
+  /// Replaces eos_token_ids(). @throws c10::Error for an id outside [0, vocab_size).
+  void set_eos_token_ids(std::vector<int64_t> ids);
 
   /// The network.
   Transformer& model() { return model_; }
@@ -170,6 +191,7 @@ class Policy {
   std::shared_ptr<const Tokenizer> tokenizer_;
   torch::Device device_;
   int64_t pad_id_;
+  std::vector<int64_t> eos_token_ids_;
 };
 
 }  // namespace grpo
