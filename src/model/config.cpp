@@ -22,6 +22,18 @@ void ModelConfig::validate() const {
               "ModelConfig: head_dim must be even and >= 2, got ", head_dim_);
   TORCH_CHECK(rms_norm_eps_ > 0, "ModelConfig: rms_norm_eps must be > 0, got ", rms_norm_eps_);
   TORCH_CHECK(rope_theta_ > 0, "ModelConfig: rope_theta must be > 0, got ", rope_theta_);
+  TORCH_CHECK(rope_scaling_type_.empty() || rope_scaling_type_ == "llama3",
+              "ModelConfig: rope_scaling_type must be \"\" or \"llama3\", got \"", rope_scaling_type_, "\"");
+  if (rope_scaling_type_ == "llama3") {
+    TORCH_CHECK(rope_scaling_factor_ >= 1, "ModelConfig: rope_scaling_factor must be >= 1, got ", rope_scaling_factor_);
+    TORCH_CHECK(rope_low_freq_factor_ > 0, "ModelConfig: rope_low_freq_factor must be > 0, got ",
+                rope_low_freq_factor_);
+    TORCH_CHECK(rope_high_freq_factor_ > rope_low_freq_factor_, "ModelConfig: rope_high_freq_factor (",
+                rope_high_freq_factor_, ") must be > rope_low_freq_factor, got ", rope_low_freq_factor_);
+    TORCH_CHECK(rope_original_max_position_embeddings_ >= 1,
+                "ModelConfig: rope_original_max_position_embeddings must be >= 1, got ",
+                rope_original_max_position_embeddings_);
+  }
   TORCH_CHECK(max_position_embeddings_ >= 1,
               "ModelConfig: max_position_embeddings must be >= 1, got ", max_position_embeddings_);
 }

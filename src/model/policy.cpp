@@ -74,7 +74,18 @@ Policy::Policy(Transformer model, std::shared_ptr<const Tokenizer> tokenizer, to
   const auto pad = tokenizer_->pad_token_id() ? tokenizer_->pad_token_id() : tokenizer_->eos_token_id();
   TORCH_CHECK(pad.has_value(), "Policy: the tokenizer has neither a pad nor an EOS token to pad with");
   pad_id_ = *pad;
+  if (const auto eos = tokenizer_->eos_token_id()) eos_token_ids_.push_back(*eos);
   model_->to(device_);
+}
+
+void Policy::set_eos_token_ids(std::vector<int64_t> ids) {
+  for (const auto id : ids) {
+    TORCH_CHECK(id >= 0 && id < tokenizer_->vocab_size(), "Policy: EOS token id ", id, " is outside [0, ",
+                tokenizer_->vocab_size(), ")");
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  eos_token_ids_ = std::move(ids);
 }
 
 Rollout Policy::generate(const std::vector<std::string>& prompts, const SamplingOptions& options) {
@@ -86,7 +97,8 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
   const auto rows = num_prompts * group;
   const auto max_new = options.max_new_tokens();
   const auto vocab = tokenizer_->vocab_size();
-  const auto eos = tokenizer_->eos_token_id();
+  const auto& eos = eos_token_ids_;
+  const auto eos_ids = torch::tensor(eos, torch::TensorOptions().dtype(torch::kLong)).to(device_);
 
   // Encode and left-pad the B prompts.
   std::vector<std::vector<int64_t>> encoded;
@@ -164,7 +176,7 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
         if (done_host[r]) continue;
         auto& seq = history[r];
         seq.push_back(token[r]);
-        bool stop_here = eos.has_value() && token[r] == *eos;
+        bool stop_here = std::find(eos.begin(), eos.end(), token[r]) != eos.end();
         if (!stop_here) {
           const auto begin = seq.size() > window ? seq.end() - static_cast<std::ptrdiff_t>(window) : seq.begin();
           const auto tail = tokenizer_->decode(std::vector<int64_t>(begin, seq.end()));
@@ -176,7 +188,7 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
       }
       done = torch::from_blob(done_host.data(), {rows}, torch::kBool).to(device_, false, /*copy=*/true);
     } else {
-      if (eos.has_value()) done = done.logical_or(tokens == *eos);
+      if (!eos.empty()) done = done.logical_or(torch::isin(tokens, eos_ids));
       if ((t + 1) % check_interval == 0) all_done = done.all().item<bool>();
     }
     if (all_done || t + 1 == max_new) break;
@@ -274,11 +286,9 @@ Policy Policy::clone_frozen() const {
   }
   for (auto& p : copy->parameters()) p.set_requires_grad(false);
   copy->eval();
-  return Policy(copy, tokenizer_, device_);
+  Policy frozen(copy, tokenizer_, device_);
+  frozen.eos_token_ids_ = eos_token_ids_;
+  return frozen;
 }
-
-void Policy::save(const std::string& path) const { torch::save(model_, path); }
-
-void Policy::load(const std::string& path) { torch::load(model_, path, device_); }
 
 }  // namespace grpo

@@ -37,19 +37,41 @@ torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
   return weight * (xf * torch::rsqrt(mean_square + eps_)).to(x.scalar_type());
 }
 
-RotaryTables rotary_tables(const torch::Tensor& position_ids, int64_t head_dim, double theta) {
+torch::Tensor rope_inverse_frequencies(const ModelConfig& config) {
+  const int64_t dim = config.head_dim();
+  TORCH_CHECK(dim >= 2 && dim % 2 == 0, "rope_inverse_frequencies: head_dim must be even and >= 2, got ", dim);
+  TORCH_CHECK(config.rope_theta() > 0, "rope_inverse_frequencies: rope_theta must be > 0, got ", config.rope_theta());
+  // inv_freq[i] = 1 / theta^(2i / Dh), computed in float32 as Hugging Face does.
+  const auto exponent = torch::arange(0, dim, 2, torch::kLong).to(torch::kFloat) / static_cast<double>(dim);
+  auto inv_freq = torch::pow(config.rope_theta(), exponent).reciprocal();
+  if (config.rope_scaling_type() == "llama3") {
+    // Llama 3.1: long wavelengths are divided by `factor`, short ones kept, the band between
+    // interpolated (transformers' _compute_llama3_parameters, in float32).
+    const double factor = config.rope_scaling_factor();
+    const double low = config.rope_low_freq_factor();
+    const double high = config.rope_high_freq_factor();
+    const auto old_context = static_cast<double>(config.rope_original_max_position_embeddings());
+    const double low_freq_wavelen = old_context / low;
+    const double high_freq_wavelen = old_context / high;
+    const auto wavelen = 2 * M_PI / inv_freq;
+    auto scaled = torch::where(wavelen > low_freq_wavelen, inv_freq / factor, inv_freq);
+    const auto smooth = (old_context / wavelen - low) / (high - low);
+    const auto smoothed = (1 - smooth) * scaled / factor + smooth * scaled;
+    const auto medium = (wavelen >= high_freq_wavelen).logical_and(wavelen <= low_freq_wavelen);
+    inv_freq = torch::where(medium, smoothed, scaled);
+  }
+  return inv_freq;
+}
+
+RotaryTables rotary_tables(const torch::Tensor& position_ids, const torch::Tensor& inv_freq) {
   TORCH_CHECK(position_ids.dim() == 2 && position_ids.scalar_type() == torch::kLong,
               "rotary_tables: position_ids must be a [B, S] int64 tensor, got shape ",
               position_ids.sizes(), " and dtype ", position_ids.scalar_type());
-  TORCH_CHECK(head_dim >= 2 && head_dim % 2 == 0,
-              "rotary_tables: head_dim must be even and >= 2, got ", head_dim);
-  TORCH_CHECK(theta > 0, "rotary_tables: theta must be > 0, got ", theta);
-  const auto options = torch::TensorOptions().dtype(torch::kFloat).device(position_ids.device());
-  // inv_freq[i] = 1 / theta^(2i / Dh), computed in float32 as Hugging Face does.
-  const auto exponent = torch::arange(0, head_dim, 2, options) / static_cast<double>(head_dim);
-  const auto inv_freq = torch::pow(theta, exponent).reciprocal();
-  const auto freqs = position_ids.to(torch::kFloat).unsqueeze(-1) * inv_freq;  // [B, S, Dh/2]
-  const auto angles = torch::cat({freqs, freqs}, -1);                        // [B, S, Dh]
+  TORCH_CHECK(inv_freq.dim() == 1 && inv_freq.scalar_type() == torch::kFloat,
+              "rotary_tables: inv_freq must be a [Dh/2] float32 tensor, got shape ", inv_freq.sizes(), " and dtype ",
+              inv_freq.scalar_type());
+  const auto freqs = position_ids.to(torch::kFloat).unsqueeze(-1) * inv_freq.to(position_ids.device());  // [B, S, Dh/2]
+  const auto angles = torch::cat({freqs, freqs}, -1);                                                 // [B, S, Dh]
   return {angles.cos(), angles.sin()};
 }
 
@@ -166,6 +188,7 @@ ModelConfig validated(ModelConfig config) {
 }  // namespace
 
 TransformerImpl::TransformerImpl(ModelConfig config) : config_(validated(std::move(config))) {
+  inv_freq_ = rope_inverse_frequencies(config_);
   model = register_module("model", DecoderStack(config_));
   if (!config_.tie_word_embeddings()) {
     lm_head = register_module("lm_head", make_linear(config_.hidden_size(), config_.vocab_size(), false));
@@ -215,7 +238,8 @@ torch::Tensor TransformerImpl::hidden_states(const torch::Tensor& input_ids,
   const auto own = key_pos.unsqueeze(0) == query_pos;     // [S, L]
   const auto mask = ((causal.unsqueeze(0) & attention_mask.to(torch::kBool).unsqueeze(1)) | own).unsqueeze(1);
 
-  const auto rotary = rotary_tables(positions, config_.head_dim(), config_.rope_theta());
+  if (inv_freq_.device() != device) inv_freq_ = inv_freq_.to(device);
+  const auto rotary = rotary_tables(positions, inv_freq_);
   auto h = model->embed_tokens(input_ids);
   for (size_t i = 0; i < model->layers->size(); ++i) {
     h = model->layers[i]->as<DecoderLayerImpl>()->forward(h, rotary, mask, cache, static_cast<int64_t>(i));

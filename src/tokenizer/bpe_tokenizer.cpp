@@ -4,6 +4,8 @@
 // valid UTF-8 gets the same ids. Regexes run on PCRE2 (UTF + UCP), normalisation on utf8proc.
 #include <grpo/tokenizer/bpe_tokenizer.h>
 
+#include <grpo/data/files.h>
+
 #include <c10/util/Exception.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -17,6 +19,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <queue>
 #include <sstream>
@@ -876,11 +879,15 @@ std::string type_of(const Json& object) {
   return it == object.end() || !it->is_string() ? std::string() : it->get<std::string>();
 }
 
-Json read_json_file(const std::string& path) {
+std::string read_text_file(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   TORCH_CHECK(file.good(), "BpeTokenizer: cannot open ", path);
+  return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+}
+
+Json parse_json_text(const std::string& text, const std::string& path) {
   try {
-    return Json::parse(file);
+    return Json::parse(text);
   } catch (const Json::exception& e) {
     TORCH_CHECK(false, "BpeTokenizer: ", path, " is not valid JSON: ", e.what());
   }
@@ -899,6 +906,8 @@ int32_t checked_id(const Json& value, const std::string& where) {
 
 struct BpeTokenizer::Impl {
   std::string path;
+  std::string json_text;    // tokenizer.json as read, for save()
+  std::string config_text;  // tokenizer_config.json as read by from_directory(), or empty
   std::vector<utf8proc_option_t> normalizers;
   std::vector<PreTokenizerStep> pre_tokenizers;
   BpeModel model;
@@ -1257,7 +1266,8 @@ BpeTokenizer::BpeTokenizer(const std::string& tokenizer_json_path, BpeTokenizerO
               options.cache_capacity());
   Impl& impl = *impl_;
   impl.path = tokenizer_json_path;
-  const Json j = read_json_file(tokenizer_json_path);
+  impl.json_text = read_text_file(tokenizer_json_path);
+  const Json j = parse_json_text(impl.json_text, tokenizer_json_path);
   try {
     TORCH_CHECK(j.is_object(), "BpeTokenizer: ", tokenizer_json_path,
                 " does not hold a JSON object");
@@ -1285,8 +1295,10 @@ BpeTokenizer::BpeTokenizer(const std::string& tokenizer_json_path, BpeTokenizerO
 BpeTokenizer BpeTokenizer::from_directory(const std::string& directory) {
   BpeTokenizerOptions options;
   const std::string config_path = directory + "/tokenizer_config.json";
+  std::string config_text;
   if (std::ifstream(config_path).good()) {
-    const Json config = read_json_file(config_path);
+    config_text = read_text_file(config_path);
+    const Json config = parse_json_text(config_text, config_path);
     const auto token_content = [&](const char* key) -> std::optional<std::string> {
       const auto it = config.find(key);
       if (it == config.end() || it->is_null()) return std::nullopt;
@@ -1298,7 +1310,22 @@ BpeTokenizer BpeTokenizer::from_directory(const std::string& directory) {
     };
     options.eos_token(token_content("eos_token")).pad_token(token_content("pad_token"));
   }
-  return BpeTokenizer(directory + "/tokenizer.json", options);
+  BpeTokenizer tokenizer(directory + "/tokenizer.json", options);
+  tokenizer.impl_->config_text = std::move(config_text);
+  return tokenizer;
+}
+
+void BpeTokenizer::save(const std::string& directory) const {
+  write_file_atomically(directory + "/tokenizer.json", [&](std::ostream& out) { out << impl_->json_text; });
+  std::string config = impl_->config_text;
+  if (config.empty()) {
+    Json j = Json::object();
+    j["tokenizer_class"] = "PreTrainedTokenizerFast";
+    if (impl_->eos_id) j["eos_token"] = *id_to_token(*impl_->eos_id);
+    if (impl_->pad_id) j["pad_token"] = *id_to_token(*impl_->pad_id);
+    config = j.dump(2) + "\n";
+  }
+  write_file_atomically(directory + "/tokenizer_config.json", [&](std::ostream& out) { out << config; });
 }
 
 BpeTokenizer::BpeTokenizer(BpeTokenizer&& other) noexcept = default;

@@ -1,8 +1,12 @@
 #include <grpo/tokenizer/char_tokenizer.h>
 
+#include <grpo/data/files.h>
+
 #include <c10/util/Exception.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 
 namespace grpo {
 namespace {
@@ -105,6 +109,43 @@ std::optional<int64_t> CharTokenizer::token_to_id(const std::string& token) cons
   const auto found = ids_.find(token);
   if (found == ids_.end()) return std::nullopt;
   return found->second;
+}
+
+void CharTokenizer::save(const std::string& directory) const {
+  nlohmann::ordered_json j;
+  j["characters"] = options_.characters();
+  j["added_tokens"] = options_.added_tokens();
+  j["pad_token"] = options_.pad_token();
+  j["eos_token"] = options_.eos_token();
+  j["unk_token"] = options_.unk_token();
+  write_file_atomically(directory + "/char_tokenizer.json", [&](std::ostream& out) { out << j.dump(2) << '\n'; });
+}
+
+CharTokenizer CharTokenizer::from_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  TORCH_CHECK(in.good(), "CharTokenizer: cannot open '", path, "'");
+  const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  TORCH_CHECK(!j.is_discarded() && j.is_object(), "CharTokenizer: '", path, "' is not a JSON object");
+  const auto string_field = [&](const char* key) {
+    TORCH_CHECK(j.contains(key) && j[key].is_string(), "CharTokenizer: '", path, "': '", key,
+                "' must be a string");
+    return j[key].get<std::string>();
+  };
+  CharTokenizerOptions options(string_field("characters"));
+  options.pad_token(string_field("pad_token")).eos_token(string_field("eos_token")).unk_token(string_field("unk_token"));
+  TORCH_CHECK(j.contains("added_tokens") && j["added_tokens"].is_array(), "CharTokenizer: '", path,
+              "': 'added_tokens' must be an array of strings");
+  std::vector<std::string> added;
+  for (const auto& token : j["added_tokens"]) {
+    TORCH_CHECK(token.is_string(), "CharTokenizer: '", path, "': 'added_tokens' must be an array of strings");
+    added.push_back(token.get<std::string>());
+  }
+  options.added_tokens(added);
+  try {
+    return CharTokenizer(options);
+  } catch (const c10::Error& e) {
+    TORCH_CHECK(false, "CharTokenizer: '", path, "': ", e.what_without_backtrace());
+  }
 }
 
 }  // namespace grpo

@@ -77,7 +77,8 @@ TEST(RMSNorm, MatchesHandComputation) {
 
 TEST(Rotary, MatchesHandComputation) {
   // head_dim 4, theta 100: frequencies 1 and 100^(-1/2) = 0.1; position 3 -> angles 3 and 0.3.
-  const auto tables = grpo::rotary_tables(torch::tensor({{0L, 3L}}), 4, 100.0);
+  const auto tables = grpo::rotary_tables(torch::tensor({{0L, 3L}}),
+                                           grpo::rope_inverse_frequencies(grpo::ModelConfig().head_dim(4).rope_theta(100.0)));
   const auto x = torch::tensor({1.0F, 2.0F, 3.0F, 4.0F}).view({1, 1, 1, 4}).expand({1, 1, 2, 4});
   const auto y = grpo::apply_rotary(x, tables);
   // rotate_half([1, 2, 3, 4]) = [-3, -4, 1, 2]; y = x cos + rotate_half(x) sin.

@@ -72,11 +72,16 @@ struct RotaryTables {
   torch::Tensor sin;
 };
 
-/// Rotary tables for `position_ids` [B, S] int64 (any device).
-/// @param head_dim Dh, even and >= 2. @param theta frequency base, > 0.
-/// @throws c10::Error if position_ids is not a 2-D int64 tensor, head_dim is odd or < 2, or
-///         theta <= 0.
-RotaryTables rotary_tables(const torch::Tensor& position_ids, int64_t head_dim, double theta);
+/// Inverse frequencies of the rotary embedding, [Dh/2] float32 on the CPU:
+/// 1 / rope_theta^(2i / Dh), then rescaled when config.rope_scaling_type() is "llama3" (Llama
+/// 3.1, as transformers' `_compute_llama3_parameters`).
+/// @throws c10::Error if head_dim is odd or < 2, or rope_theta <= 0.
+torch::Tensor rope_inverse_frequencies(const ModelConfig& config);
+
+/// Rotary tables for `position_ids` [B, S] int64 (any device) and `inv_freq` [Dh/2] float32
+/// (rope_inverse_frequencies(); moved to the positions' device).
+/// @throws c10::Error if position_ids is not a 2-D int64 tensor or inv_freq not a 1-D float32 one.
+RotaryTables rotary_tables(const torch::Tensor& position_ids, const torch::Tensor& inv_freq);
 
 /// Rotates `x` [B, H, S, Dh] (any floating dtype) by the tables of rotary_tables():
 /// x * cos + rotate_half(x) * sin, where rotate_half(x) = cat(-x[..., Dh/2:], x[..., :Dh/2]).
@@ -207,6 +212,7 @@ class TransformerImpl : public torch::nn::Module {
 
  private:
   ModelConfig config_;
+  torch::Tensor inv_freq_;  // [Dh/2] float32, on the device of the last forward
 };
 TORCH_MODULE(Transformer);
 

@@ -78,6 +78,10 @@ class BpeTokenizer final : public Tokenizer {
   std::optional<int64_t> pad_token_id() const override;
   std::optional<int64_t> token_to_id(const std::string& token) const override;
 
+  /// Writes `directory`/tokenizer.json as read, and `directory`/tokenizer_config.json: as read
+  /// by from_directory(), else one naming the EOS and padding tokens.
+  void save(const std::string& directory) const override;
+
   /// Vocabulary string of `id` (byte-level form, for example "Ġthe"), if `id` names a token.
   std::optional<std::string> id_to_token(int64_t id) const;
 

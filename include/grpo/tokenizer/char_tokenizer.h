@@ -60,6 +60,14 @@ class CharTokenizer : public Tokenizer {
   std::optional<int64_t> pad_token_id() const override { return kPadId; }
   std::optional<int64_t> token_to_id(const std::string& token) const override;
 
+  /// Writes `directory`/char_tokenizer.json: the options as a JSON object
+  /// (`characters`, `added_tokens`, `pad_token`, `eos_token`, `unk_token`).
+  void save(const std::string& directory) const override;
+  /// Reads a file written by save().
+  /// @throws c10::Error naming the file when it cannot be read, is not valid JSON, lacks or
+  ///   mistypes a field, or the options are invalid (as the constructor).
+  static CharTokenizer from_file(const std::string& path);
+
   /// Id of unk_token.
   int64_t unk_token_id() const { return kUnkId; }
   /// The options the tokenizer was built from.
