@@ -23,6 +23,8 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--grpo-lr", options->grpo_learning_rate(), "GRPO learning rate")->capture_default_str();
   cmd->add_option("--grpo-prompts", options->grpo_prompts_per_step(), "prompts per GRPO step")
       ->capture_default_str();
+  cmd->add_option("--grpo-generations", options->grpo_num_generations(), "completions per prompt (group size)")
+      ->capture_default_str();
   cmd->add_option("--threads", options->num_threads(), "CPU threads")->capture_default_str();
   cmd->callback([options, smoke, cmd] {
     DemoOptions run = *options;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the reward parsers' libFuzzer targets with clang (ASan + UBSan) and runs each for a
-# bounded time. They need no LibTorch: the checkers are plain C++ (plus GiNaC). Leak detection is
-# off: GiNaC 1.8 leaks a few bytes when its parser or arithmetic throws (for example on 1/0).
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a bounded time: the
+# reward parsers (plain C++ and GiNaC) and the safetensors header parser (c10 and nlohmann_json
+# from the venv's torch wheel; LibTorch itself is not instrumented). Leak detection is off:
+# GiNaC 1.8 leaks a few bytes when its parser or arithmetic throws (for example on 1/0).
 #
 #   bash tests/fuzz/run_fuzz.sh [seconds per target, default 60] [work dir, default build-fuzz]
 set -euo pipefail
@@ -19,12 +20,19 @@ build() {  # build <target> <sources...> -- <libraries...>
 }
 build fuzz_answer "$root/tests/fuzz/fuzz_answer.cpp" "$root/src/rewards/answer_check.cpp" -lginac -lcln
 build fuzz_countdown "$root/tests/fuzz/fuzz_countdown.cpp" "$root/src/rewards/countdown_check.cpp"
+torch_dir=$("$root/.venv/bin/python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
+build fuzz_safetensors "$root/tests/fuzz/fuzz_safetensors.cpp" "$root/src/model/safetensors_header.cpp" \
+  -I"$root/src" -isystem "$torch_dir/include" -isystem "$torch_dir/include/torch/csrc/api/include" \
+  -L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" -lc10
 
-for name in fuzz_answer fuzz_countdown; do
+seeds_of() {  # the seed directory of a target
+  case $1 in fuzz_safetensors) echo "$root/tests/fuzz/seeds_safetensors" ;; *) echo "$root/tests/fuzz/seeds" ;; esac
+}
+for name in fuzz_answer fuzz_countdown fuzz_safetensors; do
   corpus=$work/corpus_$name
   mkdir -p "$corpus"
   echo "== running $name for $seconds s"
-  (cd "$work" && "./$name" "$corpus" "$root/tests/fuzz/seeds" -max_total_time="$seconds" -max_len=4096 \
+  (cd "$work" && "./$name" "$corpus" "$(seeds_of "$name")" -max_total_time="$seconds" -max_len=4096 \
      -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 2>&1 | tail -n 12)
 done
 echo "== no crashes"
