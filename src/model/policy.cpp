@@ -1,6 +1,7 @@
 #include <grpo/model/policy.h>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -64,6 +65,35 @@ Draw draw(const torch::Tensor& logits, const SamplingOptions& o, at::Generator& 
   return {tokens.squeeze(1), logp.gather(-1, tokens).squeeze(1)};
 }
 
+// Autocast to `dtype` on `device` for the guard's lifetime when a dtype is given (the C++
+// counterpart of `torch.autocast`); restores the previous state.
+class AutocastGuard {
+ public:
+  AutocastGuard(torch::Device device, std::optional<torch::ScalarType> dtype) : device_type_(device.type()) {
+    if (!dtype) return;
+    active_ = true;
+    was_enabled_ = at::autocast::is_autocast_enabled(device_type_);
+    previous_dtype_ = at::autocast::get_autocast_dtype(device_type_);
+    at::autocast::set_autocast_enabled(device_type_, true);
+    at::autocast::set_autocast_dtype(device_type_, *dtype);
+    at::autocast::increment_nesting();
+  }
+  ~AutocastGuard() {
+    if (!active_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_autocast_enabled(device_type_, was_enabled_);
+    at::autocast::set_autocast_dtype(device_type_, previous_dtype_);
+  }
+  AutocastGuard(const AutocastGuard&) = delete;
+  AutocastGuard& operator=(const AutocastGuard&) = delete;
+
+ private:
+  c10::DeviceType device_type_;
+  bool active_ = false;
+  bool was_enabled_ = false;
+  torch::ScalarType previous_dtype_ = torch::kFloat;
+};
+
 }  // namespace
 
 Policy::Policy(Transformer model, std::shared_ptr<const Tokenizer> tokenizer, torch::Device device)
@@ -76,6 +106,12 @@ Policy::Policy(Transformer model, std::shared_ptr<const Tokenizer> tokenizer, to
   pad_id_ = *pad;
   if (const auto eos = tokenizer_->eos_token_id()) eos_token_ids_.push_back(*eos);
   model_->to(device_);
+}
+
+void Policy::set_autocast_dtype(std::optional<torch::ScalarType> dtype) {
+  TORCH_CHECK(!dtype || *dtype == torch::kBFloat16 || *dtype == torch::kFloat16,
+              "Policy: autocast dtype must be BFloat16 or Half, got ", *dtype);
+  autocast_dtype_ = dtype;
 }
 
 void Policy::set_eos_token_ids(std::vector<int64_t> ids) {
@@ -92,6 +128,7 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
   check_options(options);
   TORCH_CHECK(!prompts.empty(), "Policy::generate: prompts must not be empty");
   torch::NoGradGuard no_grad;
+  const AutocastGuard autocast(device_, autocast_dtype_);
   const auto num_prompts = static_cast<int64_t>(prompts.size());
   const auto group = options.num_generations();
   const auto rows = num_prompts * group;
@@ -241,6 +278,7 @@ TokenLogprobs Policy::logprobs(const torch::Tensor& prompt_ids, const torch::Ten
   const auto prompt_width = prompt_ids.size(1);
   const auto width = completion_ids.size(1);
   const auto vocab = tokenizer_->vocab_size();
+  const AutocastGuard autocast(device_, autocast_dtype_);
 
   const auto ids = torch::cat({prompt_ids, completion_ids}, 1);
   const auto mask = torch::cat({prompt_mask.to(torch::kLong), completion_mask.to(torch::kLong)}, 1);
@@ -288,6 +326,7 @@ Policy Policy::clone_frozen() const {
   copy->eval();
   Policy frozen(copy, tokenizer_, device_);
   frozen.eos_token_ids_ = eos_token_ids_;
+  frozen.autocast_dtype_ = autocast_dtype_;
   return frozen;
 }
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <ATen/autocast_mode.h>
 
 #include <cstdio>
 #include <iostream>
@@ -290,7 +291,7 @@ TEST(Policy, CloneFrozenIsAnIndependentFrozenCopy) {
 TEST(Policy, SaveThenLoadRestoresParameters) {
   auto policy = make_policy("ab", /*seed=*/1);
   auto other = make_policy("ab", /*seed=*/2);
-  const std::string path = ::testing::TempDir() + "grpo_policy_test.pt";
+  const std::string path = ::testing::TempDir() + "grpo_policy_test.safetensors";
   policy.save(path);
   other.load(path);
   std::remove(path.c_str());
@@ -298,6 +299,29 @@ TEST(Policy, SaveThenLoadRestoresParameters) {
   for (const auto& item : other.model()->named_parameters()) {
     EXPECT_TRUE(torch::equal(item.value(), source[item.key()])) << item.key();
   }
+}
+
+TEST(Policy, AutocastRunsInHalfPrecisionAndKeepsFloat32Outputs) {
+  auto policy = make_policy("0123456789+=", /*seed=*/3);
+  const auto rollout = policy.generate(kPrompts, SamplingOptions().num_generations(2).max_new_tokens(10).seed(1));
+  const auto exact = policy.logprobs(rollout).logprobs.detach();
+  policy.set_autocast_dtype(torch::kBFloat16);
+  auto mixed = policy.logprobs(rollout, LogprobOptions().with_entropy(true));
+  EXPECT_FALSE(at::autocast::is_autocast_enabled(at::kCPU)) << "the guard restores the previous state";
+  EXPECT_EQ(mixed.logprobs.scalar_type(), torch::kFloat32);
+  EXPECT_EQ(mixed.entropy.scalar_type(), torch::kFloat32);
+  // bfloat16 keeps 8 bits of mantissa: close to, but not equal to, the float32 result.
+  const auto diff = (mixed.logprobs.detach() - exact).abs().max().item<double>();
+  EXPECT_GT(diff, 0.0) << "autocast had no effect";
+  EXPECT_LT(diff, 0.1);
+  mixed.logprobs.sum().backward();
+  const auto& grad = policy.model()->lm_head->weight.grad();
+  ASSERT_TRUE(grad.defined());
+  EXPECT_EQ(grad.scalar_type(), torch::kFloat32) << "float32 master weights get float32 gradients";
+  // Sampling works under autocast too.
+  const auto sampled = policy.generate(kPrompts, SamplingOptions().max_new_tokens(6).seed(2));
+  EXPECT_EQ(sampled.num_rows(), 3);
+  EXPECT_THROW(policy.set_autocast_dtype(torch::kFloat64), c10::Error);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -169,6 +170,15 @@ class Policy {
   /// @throws c10::Error naming the file and tensor if the file is missing or does not match the model.
   void load(const std::string& path);
 
+  /// Mixed precision: with a dtype (kBFloat16 or kFloat16), generate() and logprobs() run the
+  /// model under autocast to that dtype on the policy's device (matrix products in half
+  /// precision, parameters and their gradients stay in their own dtype, for example float32
+  /// master weights); log-probabilities and entropies are still returned in float32. Unset: no
+  /// autocast. Default: unset.
+  /// @throws c10::Error for another dtype.
+  void set_autocast_dtype(std::optional<torch::ScalarType> dtype);
+  std::optional<torch::ScalarType> autocast_dtype() const { return autocast_dtype_; }
+
   /// Token ids that end a completion: the tokenizer's EOS plus those of the model's
   /// generation_config.json (for example Llama 3's `<|eot_id|>`). Possibly empty.
   const std::vector<int64_t>& eos_token_ids() const { return eos_token_ids_; }
@@ -192,6 +202,7 @@ class Policy {
   torch::Device device_;
   int64_t pad_id_;
   std::vector<int64_t> eos_token_ids_;
+  std::optional<torch::ScalarType> autocast_dtype_;
 };
 
 }  // namespace grpo
