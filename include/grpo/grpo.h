@@ -12,6 +12,8 @@
 #include <grpo/trainer/grpo_config.h>
 #include <grpo/model/config.h>
 #include <grpo/model/policy.h>
+#include <grpo/model/pretrained.h>
+#include <grpo/model/safetensors.h>
 #include <grpo/model/transformer.h>
 #include <grpo/tokenizer/char_tokenizer.h>
 #include <grpo/tokenizer/tokenizer.h>

@@ -18,6 +18,8 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--output-dir", options->output_dir(), "run directory")->capture_default_str();
   cmd->add_option("--device", options->device(), "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--seed", options->seed(), "seed of data, initialisation and sampling")->capture_default_str();
+  cmd->add_option("--num-train", options->num_train(), "training problems (GRPO prompts)")->capture_default_str();
+  cmd->add_option("--num-sft", options->num_sft(), "of those, problems with cold-start traces")->capture_default_str();
   cmd->add_option("--sft-steps", options->sft_steps(), "cold-start SFT updates")->capture_default_str();
   cmd->add_option("--grpo-steps", options->grpo_steps(), "GRPO steps")->capture_default_str();
   cmd->add_option("--grpo-lr", options->grpo_learning_rate(), "GRPO learning rate")->capture_default_str();
