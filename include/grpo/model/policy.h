@@ -123,9 +123,9 @@ class Policy {
   ///
   /// The B prompts are encoded, left-padded and run once (prefill); their caches are copied
   /// G times and the N rows are then decoded one token per step. Each step draws from
-  /// softmax(filter(logits / temperature)), filter = top-k then top-p. A row stops after its
-  /// EOS token (any of eos_token_ids()), after the token that completes a stop string, or after max_new_tokens tokens
-  /// (then `truncated`). Runs without gradient; does not change the module's train/eval mode.
+  /// softmax(filter(logits / temperature)), filter = top-k then top-p. A row stops after an
+  /// EOS token (any of eos_token_ids()), after the token that completes a stop string, or after
+  /// max_new_tokens tokens (then `truncated`). Runs without gradient; does not change the module's train/eval mode.
   /// @param prompts B >= 1 prompts, each encoding to at least one token.
   /// @throws c10::Error on an empty prompt list or prompt, an option out of range, or a
   ///         prompt + max_new_tokens longer than max_position_embeddings.
