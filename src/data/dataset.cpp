@@ -74,16 +74,21 @@ void PromptDataset::to_jsonl(const std::string& path, const std::string& prompt_
   });
 }
 
-std::vector<int64_t> PromptDataset::epoch_order(uint64_t seed, int64_t epoch) const {
+std::vector<int64_t> epoch_order(int64_t size, uint64_t seed, int64_t epoch) {
+  TORCH_CHECK(size >= 0, "epoch_order: size must be >= 0, got ", size);
   // Fisher-Yates driven by mt19937_64, whose output the C++ standard fixes; the modulo
   // reduction (bias < 2^-40 for any realistic size) keeps the order identical everywhere.
   std::mt19937_64 rng(seed ^ (0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(epoch + 1)));
-  std::vector<int64_t> order(rows_.size());
+  std::vector<int64_t> order(static_cast<size_t>(size));
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
   for (size_t i = order.size(); i > 1; --i) {
     std::swap(order[i - 1], order[rng() % i]);
   }
   return order;
+}
+
+std::vector<int64_t> PromptDataset::epoch_order(uint64_t seed, int64_t epoch) const {
+  return grpo::epoch_order(size(), seed, epoch);
 }
 
 std::vector<SftExample> read_sft_jsonl(const std::string& path) {

@@ -84,4 +84,12 @@ void write_file_atomically(const std::string& path, const std::function<void(std
   }
 }
 
+void append_line(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  TORCH_CHECK(out.is_open(), "cannot append to '", path, "'");
+  out << line << '\n';
+  out.flush();
+  TORCH_CHECK(out.good(), "cannot write to '", path, "'");
+}
+
 }  // namespace grpo

@@ -1,17 +1,13 @@
 #include <grpo/trainer/grpo_config.h>
 
+#include "trainer/config_json.h"
+
 #include <c10/util/Exception.h>
-#include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <fstream>
-#include <functional>
-#include <sstream>
 
 namespace grpo {
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 // Every field once, by its JSON key: both reading and writing walk this list.
 template <typename Config, typename Visitor>
@@ -54,82 +50,6 @@ void visit_fields(Config& c, Visitor&& v) {
   v("save_steps", c.save_steps());
   v("save_total_limit", c.save_total_limit());
   v("eval_steps", c.eval_steps());
-}
-
-// --- field <-> JSON ---
-Json to_value(const std::string& v) { return v; }
-Json to_value(int64_t v) { return v; }
-Json to_value(double v) { return v; }
-Json to_value(bool v) { return v; }
-Json to_value(LossType v) { return to_string(v); }
-Json to_value(ImportanceSamplingLevel v) { return to_string(v); }
-Json to_value(ScaleRewards v) { return to_string(v); }
-Json to_value(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
-Json to_value(const std::vector<std::string>& v) { return v; }
-Json to_value(const std::vector<double>& v) { return v; }
-Json to_value(const std::vector<RewardSpec>& v) {
-  Json out = Json::array();
-  for (const auto& r : v) out.push_back({{"name", r.name}, {"params", r.params}});
-  return out;
-}
-
-void expect(bool ok, const std::string& key, const char* what, const Json& j) {
-  TORCH_CHECK(ok, "GrpoConfig: '", key, "' must be ", what, ", got ", j.dump());
-}
-void from_value(const Json& j, const std::string& k, std::string& v) { expect(j.is_string(), k, "a string", j); v = j; }
-void from_value(const Json& j, const std::string& k, int64_t& v) { expect(j.is_number_integer(), k, "an integer", j); v = j; }
-void from_value(const Json& j, const std::string& k, double& v) { expect(j.is_number(), k, "a number", j); v = j; }
-void from_value(const Json& j, const std::string& k, bool& v) { expect(j.is_boolean(), k, "true or false", j); v = j; }
-void from_value(const Json& j, const std::string& k, LossType& v) {
-  expect(j.is_string(), k, "a string", j);
-  v = parse_loss_type(j);
-}
-void from_value(const Json& j, const std::string& k, ImportanceSamplingLevel& v) {
-  expect(j.is_string(), k, "a string", j);
-  v = parse_importance_sampling_level(j);
-}
-void from_value(const Json& j, const std::string& k, ScaleRewards& v) {
-  expect(j.is_string(), k, "a string", j);
-  v = parse_scale_rewards(j);
-}
-void from_value(const Json& j, const std::string& k, std::optional<double>& v) {
-  expect(j.is_null() || j.is_number(), k, "a number or null", j);
-  v = j.is_null() ? std::nullopt : std::optional<double>(j.get<double>());
-}
-void from_value(const Json& j, const std::string& k, std::vector<std::string>& v) {
-  expect(j.is_array(), k, "an array of strings", j);
-  v.clear();
-  for (const auto& e : j) {
-    expect(e.is_string(), k, "an array of strings", j);
-    v.push_back(e);
-  }
-}
-void from_value(const Json& j, const std::string& k, std::vector<double>& v) {
-  expect(j.is_array(), k, "an array of numbers", j);
-  v.clear();
-  for (const auto& e : j) {
-    expect(e.is_number(), k, "an array of numbers", j);
-    v.push_back(e);
-  }
-}
-void from_value(const Json& j, const std::string& k, std::vector<RewardSpec>& v) {
-  const char* what = "an array of {\"name\": string, \"params\": {string: string or number}}";
-  expect(j.is_array(), k, what, j);
-  v.clear();
-  for (const auto& e : j) {
-    expect(e.is_object() && e.contains("name") && e["name"].is_string(), k, what, j);
-    RewardSpec spec{e["name"], {}};
-    for (const auto& [key, value] : e.items()) {
-      expect(key == "name" || key == "params", k, what, j);
-    }
-    if (e.contains("params")) {
-      expect(e["params"].is_object(), k, what, j);
-      for (const auto& [name, value] : e["params"].items()) {
-        spec.params[name] = value.is_string() ? value.get<std::string>() : value.dump();
-      }
-    }
-    v.push_back(std::move(spec));
-  }
 }
 
 bool one_of(const std::string& v, std::initializer_list<const char*> options) {
@@ -187,42 +107,16 @@ void GrpoConfig::validate() const {
 }
 
 std::string GrpoConfig::to_json() const {
-  Json out = Json::object();
-  visit_fields(*this, [&](const char* key, const auto& value) { out[key] = to_value(value); });
-  return out.dump(2);
+  return detail::config_to_json(*this, [](GrpoConfig& c, auto&& v) { visit_fields(c, v); });
 }
 
 GrpoConfig GrpoConfig::from_json(const std::string& text) {
-  Json j;
-  try {
-    j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    TORCH_CHECK(false, "GrpoConfig: malformed JSON: ", e.what());
-  }
-  TORCH_CHECK(j.is_object(), "GrpoConfig: expected a JSON object, got ", j.type_name());
-  GrpoConfig config;
-  std::map<std::string, std::function<void(const Json&)>> setters;
-  visit_fields(config, [&](const char* key, auto& field) {
-    setters[key] = [&field, key](const Json& value) { from_value(value, key, field); };
-  });
-  for (const auto& [key, value] : j.items()) {
-    const auto it = setters.find(key);
-    TORCH_CHECK(it != setters.end(), "GrpoConfig: unknown key '", key, "'");
-    it->second(value);
-  }
-  return config;
+  return detail::config_from_json<GrpoConfig>(text, "GrpoConfig", [](GrpoConfig& c, auto&& v) { visit_fields(c, v); });
 }
 
 GrpoConfig GrpoConfig::from_json_file(const std::string& path) {
-  std::ifstream in(path);
-  TORCH_CHECK(in.is_open(), "GrpoConfig: cannot open '", path, "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return from_json(text.str());
-  } catch (const c10::Error& e) {
-    TORCH_CHECK(false, path, ": ", e.what_without_backtrace());
-  }
+  return detail::config_from_json_file<GrpoConfig>(path, "GrpoConfig",
+                                                   [](GrpoConfig& c, auto&& v) { visit_fields(c, v); });
 }
 
 }  // namespace grpo

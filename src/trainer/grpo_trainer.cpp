@@ -4,6 +4,7 @@
 #include <grpo/data/files.h>
 #include <grpo/support/log.h>
 
+#include "trainer/checkpoint.h"
 #include "trainer/schedule.h"
 
 #include <nlohmann/json.hpp>
@@ -26,14 +27,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// Appends one line to a file (metrics.jsonl, samples.jsonl). Appends are line-sized, so a
-// crash can at worst cut the last line, which readers of JSON Lines skip.
-void append_line(const std::string& path, const std::string& line) {
-  std::ofstream out(path, std::ios::app);
-  TORCH_CHECK(out.is_open(), "cannot append to '", path, "'");
-  out << line << '\n';
 }
 
 Json finite_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
@@ -427,54 +420,30 @@ void GrpoTrainer::train() {
     }
   }
   if (config_.save_steps() == 0 || step_ % config_.save_steps() != 0) save_checkpoint();
+  policy_.save_pretrained(config_.output_dir() + "/model");
 }
 
 std::string GrpoTrainer::save_checkpoint() {
-  const std::string dir = config_.output_dir() + "/checkpoint-" + std::to_string(step_);
-  const std::string tmp = dir + ".tmp";
-  remove_tree(tmp);
-  create_directories(tmp);
-  policy_.save(tmp + "/model.pt");
-  if (reference_) reference_->save(tmp + "/reference.pt");
-  torch::save(*optimizer_, tmp + "/optimizer.pt");
-  write_file_atomically(tmp + "/trainer_state.json", [&](std::ostream& out) {
-    out << Json{{"global_step", step_}, {"config", Json::parse(config_.to_json())}}.dump(2);
+  return detail::write_checkpoint(config_.output_dir(), step_, config_.save_total_limit(), [&](const std::string& dir) {
+    policy_.save_pretrained(dir);
+    if (reference_) reference_->save(dir + "/reference.safetensors");
+    torch::save(*optimizer_, dir + "/optimizer.pt");
+    write_file_atomically(dir + "/trainer_state.json", [&](std::ostream& out) {
+      out << Json{{"global_step", step_}, {"config", Json::parse(config_.to_json())}}.dump(2);
+    });
   });
-  // The directory appears under its final name only when complete.
-  remove_tree(dir);
-  commit_file(tmp, dir);
-  // Keep the newest save_total_limit checkpoints.
-  std::vector<int64_t> steps;
-  for (int64_t s = 0; s <= step_; ++s) {
-    if (path_exists(config_.output_dir() + "/checkpoint-" + std::to_string(s))) steps.push_back(s);
-  }
-  while (static_cast<int64_t>(steps.size()) > config_.save_total_limit()) {
-    remove_tree(config_.output_dir() + "/checkpoint-" + std::to_string(steps.front()));
-    steps.erase(steps.begin());
-  }
-  return dir;
 }
 
-void GrpoTrainer::resume(const std::string& checkpoint_dir) {
-  for (const char* name : {"model.pt", "optimizer.pt", "trainer_state.json"}) {
-    TORCH_CHECK(path_exists(checkpoint_dir + "/" + name), "checkpoint '", checkpoint_dir, "' has no ", name);
-  }
-  std::ifstream in(checkpoint_dir + "/trainer_state.json");
-  Json state;
-  try {
-    state = Json::parse(in);
-  } catch (const Json::parse_error& e) {
-    TORCH_CHECK(false, "checkpoint '", checkpoint_dir, "': trainer_state.json is malformed: ", e.what());
-  }
-  TORCH_CHECK(state.contains("global_step") && state["global_step"].is_number_integer(), "checkpoint '",
-              checkpoint_dir, "': trainer_state.json has no integer global_step");
-  policy_.load(checkpoint_dir + "/model.pt");
+void GrpoTrainer::resume(const std::string& checkpoint) {
+  const auto dir = detail::resolve_checkpoint(checkpoint, config_.output_dir());
+  const auto state = detail::read_trainer_state(dir, {"model.safetensors", "optimizer.pt", "trainer_state.json"});
+  policy_.load(dir + "/model.safetensors");
   if (reference_) {
-    TORCH_CHECK(path_exists(checkpoint_dir + "/reference.pt"), "checkpoint '", checkpoint_dir,
-                "' has no reference.pt, but beta = ", config_.beta(), " needs the reference model");
-    reference_->load(checkpoint_dir + "/reference.pt");
+    TORCH_CHECK(path_exists(dir + "/reference.safetensors"), "checkpoint '", dir,
+                "' has no reference.safetensors, but beta = ", config_.beta(), " needs the reference model");
+    reference_->load(dir + "/reference.safetensors");
   }
-  torch::load(*optimizer_, checkpoint_dir + "/optimizer.pt");
+  torch::load(*optimizer_, dir + "/optimizer.pt");
   step_ = state["global_step"].get<int64_t>();
 }
 

@@ -3,13 +3,14 @@
 #include <grpo/data/files.h>
 #include <grpo/support/log.h>
 
+#include "trainer/checkpoint.h"
+#include "trainer/config_json.h"
 #include "trainer/schedule.h"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <iomanip>
 #include <sstream>
 
@@ -52,7 +53,41 @@ SftBatch make_batch(const Tokenizer& tokenizer, const std::vector<const SftExamp
   return {b.prompt_ids.to(device), b.prompt_mask.to(device), b.completion_ids.to(device), b.completion_mask.to(device)};
 }
 
+// Every field once, by its JSON key.
+template <typename Config, typename Visitor>
+void visit_fields(Config& c, Visitor&& v) {
+  v("output_dir", c.output_dir());
+  v("device", c.device());
+  v("seed", c.seed());
+  v("max_steps", c.max_steps());
+  v("per_device_train_batch_size", c.per_device_train_batch_size());
+  v("learning_rate", c.learning_rate());
+  v("adam_beta1", c.adam_beta1());
+  v("adam_beta2", c.adam_beta2());
+  v("adam_epsilon", c.adam_epsilon());
+  v("weight_decay", c.weight_decay());
+  v("max_grad_norm", c.max_grad_norm());
+  v("lr_scheduler_type", c.lr_scheduler_type());
+  v("warmup_ratio", c.warmup_ratio());
+  v("logging_steps", c.logging_steps());
+  v("save_steps", c.save_steps());
+  v("save_total_limit", c.save_total_limit());
+}
+
 }  // namespace
+
+std::string SftConfig::to_json() const {
+  return detail::config_to_json(*this, [](SftConfig& c, auto&& v) { visit_fields(c, v); });
+}
+
+SftConfig SftConfig::from_json(const std::string& text) {
+  return detail::config_from_json<SftConfig>(text, "SftConfig", [](SftConfig& c, auto&& v) { visit_fields(c, v); });
+}
+
+SftConfig SftConfig::from_json_file(const std::string& path) {
+  return detail::config_from_json_file<SftConfig>(path, "SftConfig",
+                                                  [](SftConfig& c, auto&& v) { visit_fields(c, v); });
+}
 
 void SftConfig::validate() const {
   auto check = [](bool ok, const char* field, const auto& value, const char* rule) {
@@ -63,12 +98,17 @@ void SftConfig::validate() const {
   check(max_steps() >= 1, "max_steps", max_steps(), ">= 1");
   check(per_device_train_batch_size() >= 1, "per_device_train_batch_size", per_device_train_batch_size(), ">= 1");
   check(learning_rate() >= 0 && std::isfinite(learning_rate()), "learning_rate", learning_rate(), "finite and >= 0");
+  check(adam_beta1() >= 0 && adam_beta1() < 1, "adam_beta1", adam_beta1(), "in [0, 1)");
+  check(adam_beta2() >= 0 && adam_beta2() < 1, "adam_beta2", adam_beta2(), "in [0, 1)");
+  check(adam_epsilon() > 0, "adam_epsilon", adam_epsilon(), "> 0");
   check(weight_decay() >= 0, "weight_decay", weight_decay(), ">= 0");
   check(max_grad_norm() >= 0, "max_grad_norm", max_grad_norm(), ">= 0");
   check(lr_scheduler_type() == "linear" || lr_scheduler_type() == "cosine" || lr_scheduler_type() == "constant",
         "lr_scheduler_type", "'" + lr_scheduler_type() + "'", "linear, cosine or constant");
   check(warmup_ratio() >= 0 && warmup_ratio() <= 1, "warmup_ratio", warmup_ratio(), "in [0, 1]");
   check(logging_steps() >= 1, "logging_steps", logging_steps(), ">= 1");
+  check(save_steps() >= 0, "save_steps", save_steps(), ">= 0");
+  check(save_total_limit() >= 1, "save_total_limit", save_total_limit(), ">= 1");
 }
 
 std::string SftStepStats::to_json() const {
@@ -85,12 +125,13 @@ SftTrainer::SftTrainer(Policy policy, std::vector<SftExample> examples, SftConfi
     : config_((config.validate(), std::move(config))), policy_(std::move(policy)), examples_(std::move(examples)) {
   TORCH_CHECK(!examples_.empty(), "SftTrainer: no examples");
   TORCH_CHECK(policy_.tokenizer().eos_token_id().has_value(), "SftTrainer: the tokenizer has no EOS token");
-  std::vector<PromptRow> rows(examples_.size(), PromptRow{"x", {}});
-  order_source_ = PromptDataset(std::move(rows));
   optimizer_ = std::make_unique<torch::optim::AdamW>(
-      policy_.parameters(),
-      torch::optim::AdamWOptions(config_.learning_rate()).weight_decay(config_.weight_decay()));
+      policy_.parameters(), torch::optim::AdamWOptions(config_.learning_rate())
+                                .betas({config_.adam_beta1(), config_.adam_beta2()})
+                                .eps(config_.adam_epsilon())
+                                .weight_decay(config_.weight_decay()));
   create_directories(config_.output_dir());
+  write_file_atomically(config_.output_dir() + "/config.json", [&](std::ostream& out) { out << config_.to_json(); });
 }
 
 SftStepStats SftTrainer::step() {
@@ -104,7 +145,7 @@ SftStepStats SftTrainer::step() {
     const int64_t global = step_ * batch + j;
     if (global / n != epoch) {
       epoch = global / n;
-      order = order_source_.epoch_order(static_cast<uint64_t>(config_.seed()), epoch);
+      order = epoch_order(n, static_cast<uint64_t>(config_.seed()), epoch);
     }
     chosen.push_back(&examples_[static_cast<size_t>(order[global % n])]);
   }
@@ -132,7 +173,7 @@ SftStepStats SftTrainer::step() {
   ++step_;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   stats.tokens_per_second = (b.prompt_mask.sum().item<double>() + tokens.item<double>()) / std::max(seconds, 1e-9);
-  std::ofstream(config_.output_dir() + "/metrics.jsonl", std::ios::app) << stats.to_json() << '\n';
+  append_line(config_.output_dir() + "/metrics.jsonl", stats.to_json());
   return stats;
 }
 
@@ -146,10 +187,29 @@ void SftTrainer::train() {
            << " | " << std::setprecision(0) << stats.tokens_per_second << " tok/s";
       log::info(line.str());
     }
+    if (config_.save_steps() > 0 && step_ % config_.save_steps() == 0) save_checkpoint();
   }
-  const std::string tmp = config_.output_dir() + "/model.pt.tmp";
-  policy_.save(tmp);
-  commit_file(tmp, config_.output_dir() + "/model.pt");
+  if (config_.save_steps() == 0 || step_ % config_.save_steps() != 0) save_checkpoint();
+  policy_.save_pretrained(config_.output_dir() + "/model");
+}
+
+std::string SftTrainer::save_checkpoint() {
+  return detail::write_checkpoint(config_.output_dir(), step_, config_.save_total_limit(), [&](const std::string& dir) {
+    policy_.save_pretrained(dir);
+    torch::save(*optimizer_, dir + "/optimizer.pt");
+    write_file_atomically(dir + "/trainer_state.json", [&](std::ostream& out) {
+      out << nlohmann::ordered_json{{"global_step", step_}, {"config", nlohmann::ordered_json::parse(config_.to_json())}}
+                 .dump(2);
+    });
+  });
+}
+
+void SftTrainer::resume(const std::string& checkpoint) {
+  const auto dir = detail::resolve_checkpoint(checkpoint, config_.output_dir());
+  const auto state = detail::read_trainer_state(dir, {"model.safetensors", "optimizer.pt", "trainer_state.json"});
+  policy_.load(dir + "/model.safetensors");
+  torch::load(*optimizer_, dir + "/optimizer.pt");
+  step_ = state["global_step"].get<int64_t>();
 }
 
 }  // namespace grpo

@@ -76,6 +76,14 @@ std::vector<torch::Tensor> snapshot(grpo::Policy& policy) {
   return out;
 }
 
+// Largest absolute difference between two policies' parameters: 0 means bit-identical.
+double max_difference(grpo::Policy& a, grpo::Policy& b) {
+  const auto want = snapshot(a), got = snapshot(b);
+  double diff = 0;
+  for (size_t i = 0; i < want.size(); ++i) diff = std::max(diff, (want[i] - got[i]).abs().max().item<double>());
+  return diff;
+}
+
 }  // namespace
 
 TEST(GrpoTrainer, MovesThePolicyTowardTheReward) {
@@ -110,9 +118,7 @@ TEST(GrpoTrainer, ResumedRunMatchesAnUnbrokenRun) {
   EXPECT_EQ(c.global_step(), 2);
   c.step();
   c.step();
-  const auto want = snapshot(unbroken), got = snapshot(restarted);
-  double diff = 0;
-  for (size_t i = 0; i < want.size(); ++i) diff = std::max(diff, (want[i] - got[i]).abs().max().item<double>());
+  const double diff = max_difference(unbroken, restarted);
   std::cout << "max |parameter difference| after resume: " << diff << "\n";
   EXPECT_EQ(diff, 0.0);
 }
@@ -126,10 +132,11 @@ TEST(GrpoTrainer, CheckpointsAreCompleteAndRotated) {
     t.save_checkpoint();
   }
   EXPECT_FALSE(grpo::path_exists(dir.file("checkpoint-1")));
-  EXPECT_TRUE(grpo::path_exists(dir.file("checkpoint-2/model.pt")));
+  EXPECT_TRUE(grpo::path_exists(dir.file("checkpoint-2/model.safetensors")));
+  EXPECT_TRUE(grpo::path_exists(dir.file("checkpoint-2/config.json"))) << "a checkpoint is a model directory";
   EXPECT_TRUE(grpo::path_exists(dir.file("checkpoint-3/trainer_state.json")));
   EXPECT_FALSE(grpo::path_exists(dir.file("checkpoint-3.tmp")));
-  expect_error([&] { t.resume(dir.file("checkpoint-1")); }, "has no model.pt");
+  expect_error([&] { t.resume(dir.file("checkpoint-1")); }, "has no model.safetensors");
 }
 
 TEST(GrpoTrainer, AThrowingRewardFailsOrBecomesNaN) {
@@ -169,3 +176,48 @@ TEST(SftTrainer, LearnsToImitateCompletions) {
   EXPECT_LT(last, 0.1 * first);
   EXPECT_GT(mean_share_of_a(policy), 0.9);
 }
+
+TEST(SftTrainer, ResumedRunMatchesAnUnbrokenRun) {
+  TempDir dir;
+  // 5 examples in batches of 2: the resumed run continues mid-epoch.
+  std::vector<grpo::SftExample> data = {{"ab>", "ab"}, {"cd>", "cdd"}, {"da>", "a"}, {"bc>", "bcb"}, {"aa>", "dd"}};
+  const auto config = [&](const std::string& out) {
+    return grpo::SftConfig().output_dir(out).max_steps(6).per_device_train_batch_size(2).learning_rate(3e-3).seed(5);
+  };
+  auto unbroken = tiny_policy(1);
+  grpo::SftTrainer a(unbroken, data, config(dir.file("a")));
+  for (int i = 0; i < 6; ++i) a.step();
+
+  auto first = tiny_policy(1);
+  grpo::SftTrainer b(first, data, config(dir.file("b")).save_steps(3));
+  for (int i = 0; i < 3; ++i) b.step();
+  b.save_checkpoint();
+  EXPECT_TRUE(grpo::path_exists(dir.file("b/checkpoint-3/config.json"))) << "a checkpoint is a model directory";
+
+  auto restarted = tiny_policy(2);
+  grpo::SftTrainer c(restarted, data, config(dir.file("b")));
+  c.resume("latest");
+  EXPECT_EQ(c.global_step(), 3);
+  c.train();  // to max_steps = 6, then output_dir/model
+  const double diff = max_difference(unbroken, restarted);
+  std::cout << "max |parameter difference| after SFT resume: " << diff << "\n";
+  EXPECT_EQ(diff, 0.0);
+  auto saved = grpo::Policy::from_pretrained(dir.file("b/model"));
+  EXPECT_EQ(max_difference(restarted, saved), 0.0);
+  expect_error([&] { c.resume(dir.file("missing")); }, "has no model.safetensors");
+}
+
+TEST(SftConfig, JsonRoundTripAndErrors) {
+  const auto config = grpo::SftConfig().max_steps(7).learning_rate(2e-4).lr_scheduler_type("linear").save_steps(3);
+  const auto back = grpo::SftConfig::from_json(config.to_json());
+  EXPECT_EQ(back.to_json(), config.to_json());
+  EXPECT_EQ(back.max_steps(), 7);
+  EXPECT_DOUBLE_EQ(back.learning_rate(), 2e-4);
+  expect_error([] { grpo::SftConfig::from_json(R"({"num_generations": 8})"); }, "SftConfig: unknown key 'num_generations'");
+  expect_error([] { grpo::SftConfig::from_json(R"({"max_steps": "10"})"); },
+               "SftConfig: 'max_steps' must be an integer, got \"10\"");
+  expect_error([] { grpo::SftConfig::from_json("{"); }, "SftConfig: malformed JSON");
+  expect_error([] { grpo::SftConfig::from_json_file("/nonexistent/sft.json"); }, "cannot open '/nonexistent/sft.json'");
+  expect_error([] { grpo::SftConfig().save_total_limit(0).validate(); }, "save_total_limit must be >= 1, got 0");
+}
+

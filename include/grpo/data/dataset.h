@@ -47,6 +47,11 @@ class PromptDataset {
   std::vector<PromptRow> rows_;
 };
 
+/// The order `size` rows are visited in epoch `epoch` (0-based): a permutation of [0, size)
+/// that depends only on (size, seed, epoch), the same on every machine.
+/// @throws c10::Error if size < 0.
+std::vector<int64_t> epoch_order(int64_t size, uint64_t seed, int64_t epoch);
+
 /// One supervised example: a prompt and the completion to imitate (loss on its tokens only).
 struct SftExample {
   std::string prompt;

@@ -34,6 +34,11 @@ void create_directories(const std::string& path);
 /// @throws c10::Error naming the entry that cannot be removed.
 void remove_tree(const std::string& path);
 
+/// Appends `line` and a newline to `path` (metrics.jsonl, samples.jsonl), creating it. Appends
+/// are line-sized, so a crash can at worst cut the last line, which JSON Lines readers skip.
+/// @throws c10::Error naming the file if it cannot be opened or written.
+void append_line(const std::string& path, const std::string& line);
+
 /// Whether `path` exists (file, directory or anything else).
 bool path_exists(const std::string& path);
 

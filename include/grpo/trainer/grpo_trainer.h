@@ -108,19 +108,21 @@ class GrpoTrainer {
   StepStats step();
 
   /// Steps until max_steps, with a console line every logging_steps, checkpoints every
-  /// save_steps and at the end, and evaluation every eval_steps when an eval set was given.
+  /// save_steps and at the end, and evaluation every eval_steps when an eval set was given;
+  /// finally writes the trained model to `output_dir/model` (Policy::save_pretrained).
   void train();
 
   /// Sets the held-out set and the reward that judges correctness for evaluation during train().
   void set_eval(PromptDataset dataset, std::shared_ptr<RewardFn> correctness, EvalOptions options);
 
-  /// Writes `output_dir/checkpoint-<step>` atomically (model, the reference model when
-  /// beta > 0, optimizer, trainer state) and
-  /// removes the oldest beyond save_total_limit. Returns the directory.
+  /// Writes `output_dir/checkpoint-<step>` atomically: a Hugging Face model directory
+  /// (Policy::save_pretrained, so transformers and Policy::from_pretrained load it) plus
+  /// `reference.safetensors` (beta > 0), `optimizer.pt` and `trainer_state.json`; removes the
+  /// oldest beyond save_total_limit. Returns the directory.
   std::string save_checkpoint();
 
   /// Restores model, reference model, optimizer and step from a directory written by
-  /// save_checkpoint().
+  /// save_checkpoint(), or from the newest one in output_dir when given "latest".
   /// @throws c10::Error naming the directory and the file if one is missing or malformed.
   void resume(const std::string& checkpoint_dir);
 
