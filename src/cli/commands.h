@@ -1,11 +1,61 @@
 #pragma once
-// Subcommands of the grpo program, one file each.
+// Subcommands of the grpo program, one file each, and what they share (common.cpp).
+
+#include <grpo/data/dataset.h>
+#include <grpo/model/policy.h>
+#include <grpo/rewards/reward.h>
+#include <grpo/trainer/grpo_config.h>
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
+#include <string>
+#include <vector>
+
 namespace grpo::cli {
 
-/// `grpo demo`.
-void add_demo_command(CLI::App& app);
+void add_demo_command(CLI::App& app);      ///< `grpo demo`
+void add_tokenize_command(CLI::App& app);  ///< `grpo tokenize`
+void add_score_command(CLI::App& app);     ///< `grpo score`
+void add_sft_command(CLI::App& app);       ///< `grpo sft`
+void add_train_command(CLI::App& app);     ///< `grpo train`
+void add_eval_command(CLI::App& app);      ///< `grpo eval`
+void add_sample_command(CLI::App& app);    ///< `grpo sample`
+
+/// The model flags every model-using subcommand takes.
+struct ModelFlags {
+  std::string dir;                 ///< --model: a Hugging Face model directory
+  std::string dtype = "float32";   ///< --dtype: float32, bfloat16 or float16 parameters
+  std::string autocast = "none";   ///< --autocast: none, bfloat16 or float16 (mixed precision)
+  int64_t threads = 0;             ///< --threads: CPU intra-op threads, 0 = LibTorch's default
+  bool chat = false;               ///< --chat: render prompts with the model's chat template
+  std::string system;              ///< --system: system message for --chat
+};
+
+/// Adds --model (required), --dtype, --autocast, --threads, --chat, --system to `cmd`.
+void add_model_flags(CLI::App* cmd, ModelFlags& flags);
+
+/// Loads the model of `flags` onto `device` (`auto`, `cpu`, `cuda[:N]`).
+Policy load_policy(const ModelFlags& flags, const std::string& device);
+
+/// `prompt` as the model would see it: with --chat, one user message (after the --system
+/// message, if any) rendered with the directory's chat template and the assistant's turn opened.
+std::string render_prompt(const ModelFlags& flags, const std::string& prompt);
+
+/// A dataset with every prompt passed through render_prompt().
+PromptDataset render_prompts(const ModelFlags& flags, const PromptDataset& dataset);
+
+/// "name" or "name:key=value,key=value" as a name and parameters.
+/// @throws c10::Error naming the spec when a parameter is not key=value.
+RewardSpec parse_reward_spec(const std::string& spec);
+
+/// A built-in reward from "name" or "name:key=value,key=value".
+/// @throws c10::Error naming the spec when a parameter is not key=value, or as make_builtin_reward().
+std::shared_ptr<RewardFn> reward_from_spec(const std::string& spec);
+
+/// The JSON object `config_json` with each "key=value" of `sets` applied (value parsed as JSON,
+/// else taken as a string).
+/// @throws c10::Error naming the item when it has no '=' or an empty key.
+std::string apply_overrides(const std::string& config_json, const std::vector<std::string>& sets);
 
 }  // namespace grpo::cli

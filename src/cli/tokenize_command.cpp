@@ -2,7 +2,7 @@
 // (--decode) turns such JSONL back into text lines, so that
 //   grpo tokenize -t DIR < in.txt | grpo tokenize -t DIR --decode
 // reproduces in.txt.
-#include "tokenize_command.h"
+#include "cli/commands.h"
 
 #include <grpo/tokenizer/bpe_tokenizer.h>
 

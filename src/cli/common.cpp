@@ -1,0 +1,100 @@
+// What the model-using subcommands share: model flags and loading, chat rendering, reward
+// specs and config overrides.
+#include "cli/commands.h"
+
+#include <grpo/core/device.h>
+#include <grpo/tokenizer/chat_template.h>
+
+#include <c10/util/Exception.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <sstream>
+
+namespace grpo::cli {
+namespace {
+
+std::optional<torch::ScalarType> parse_dtype(const std::string& name, const char* flag, bool allow_none) {
+  if (name == "float32" && !allow_none) return torch::kFloat32;
+  if (name == "bfloat16") return torch::kBFloat16;
+  if (name == "float16") return torch::kFloat16;
+  TORCH_CHECK(allow_none && name == "none", flag, " must be ", allow_none ? "none, " : "float32, ",
+              "bfloat16 or float16, got '", name, "'");
+  return std::nullopt;
+}
+
+}  // namespace
+
+void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
+  cmd->add_option("--model", flags.dir, "model directory in Hugging Face layout (config.json, safetensors, tokenizer)")
+      ->required();
+  cmd->add_option("--dtype", flags.dtype, "parameter dtype: float32, bfloat16 or float16")->capture_default_str();
+  cmd->add_option("--autocast", flags.autocast, "mixed precision: none, bfloat16 or float16")->capture_default_str();
+  cmd->add_option("--threads", flags.threads, "CPU intra-op threads (0: LibTorch's default)")->capture_default_str();
+  cmd->add_flag("--chat", flags.chat, "render each prompt as a user message with the model's chat template");
+  cmd->add_option("--system", flags.system, "system message for --chat");
+}
+
+Policy load_policy(const ModelFlags& flags, const std::string& device) {
+  TORCH_CHECK(flags.threads >= 0, "--threads must be >= 0, got ", flags.threads);
+  if (flags.threads > 0) at::set_num_threads(static_cast<int>(flags.threads));
+  auto policy = Policy::from_pretrained(
+      flags.dir, PretrainedOptions().device(parse_device(device)).dtype(parse_dtype(flags.dtype, "--dtype", false)));
+  policy.set_autocast_dtype(parse_dtype(flags.autocast, "--autocast", true));
+  return policy;
+}
+
+std::string render_prompt(const ModelFlags& flags, const std::string& prompt) {
+  if (!flags.chat) return prompt;
+  static std::map<std::string, ChatTemplate> templates;  // one per directory
+  auto it = templates.find(flags.dir);
+  if (it == templates.end()) {
+    it = templates.emplace(flags.dir, ChatTemplate::from_tokenizer_config(flags.dir + "/tokenizer_config.json")).first;
+  }
+  std::vector<ChatMessage> messages;
+  if (!flags.system.empty()) messages.push_back({"system", flags.system});
+  messages.push_back({"user", prompt});
+  return it->second.render(messages, /*add_generation_prompt=*/true);
+}
+
+PromptDataset render_prompts(const ModelFlags& flags, const PromptDataset& dataset) {
+  if (!flags.chat) return dataset;
+  std::vector<PromptRow> rows = dataset.rows();
+  for (auto& row : rows) row.prompt = render_prompt(flags, row.prompt);
+  return PromptDataset(std::move(rows));
+}
+
+RewardSpec parse_reward_spec(const std::string& spec) {
+  const size_t colon = spec.find(':');
+  RewardSpec parsed{spec.substr(0, colon), {}};
+  if (colon != std::string::npos) {
+    std::stringstream list(spec.substr(colon + 1));
+    std::string item;
+    while (std::getline(list, item, ',')) {
+      const size_t eq = item.find('=');
+      TORCH_CHECK(eq != std::string::npos && eq > 0, "reward parameter must be key=value, got '", item, "' in '", spec,
+                  "'");
+      parsed.params[item.substr(0, eq)] = item.substr(eq + 1);
+    }
+  }
+  return parsed;
+}
+
+std::shared_ptr<RewardFn> reward_from_spec(const std::string& spec) {
+  const auto parsed = parse_reward_spec(spec);
+  return make_builtin_reward(parsed.name, parsed.params);
+}
+
+std::string apply_overrides(const std::string& config_json, const std::vector<std::string>& sets) {
+  auto j = nlohmann::ordered_json::parse(config_json);
+  for (const auto& item : sets) {
+    const size_t eq = item.find('=');
+    TORCH_CHECK(eq != std::string::npos && eq > 0, "--set takes key=value, got '", item, "'");
+    const std::string value = item.substr(eq + 1);
+    auto parsed = nlohmann::ordered_json::parse(value, nullptr, /*allow_exceptions=*/false);
+    j[item.substr(0, eq)] = parsed.is_discarded() ? nlohmann::ordered_json(value) : parsed;
+  }
+  return j.dump();
+}
+
+}  // namespace grpo::cli

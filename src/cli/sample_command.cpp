@@ -1,0 +1,54 @@
+// `grpo sample`: completions of a model directory for prompts, one JSON line per completion,
+// to check a model and its tokenizer and chat template quickly.
+#include "cli/commands.h"
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+namespace grpo::cli {
+
+void add_sample_command(CLI::App& app) {
+  struct Flags {
+    ModelFlags model;
+    std::vector<std::string> prompts;
+    std::string input, device = "auto";
+    SamplingOptions options = SamplingOptions().max_new_tokens(128);
+  };
+  auto f = std::make_shared<Flags>();
+  auto* cmd = app.add_subcommand("sample", "Sample completions for prompts; one JSON line per completion");
+  add_model_flags(cmd, f->model);
+  cmd->add_option("-p,--prompt", f->prompts, "a prompt; repeatable");
+  cmd->add_option("-i,--input", f->input, "JSONL file with a `prompt` per line");
+  cmd->add_option("--device", f->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("-n,--num-samples", f->options.num_generations(), "completions per prompt")->capture_default_str();
+  cmd->add_option("--max-new-tokens", f->options.max_new_tokens(), "most tokens per completion")->capture_default_str();
+  cmd->add_option("--temperature", f->options.temperature(), "sampling temperature")->capture_default_str();
+  cmd->add_option("--top-p", f->options.top_p(), "nucleus sampling, 1 = off")->capture_default_str();
+  cmd->add_option("--top-k", f->options.top_k(), "top-k sampling, 0 = off, 1 = greedy")->capture_default_str();
+  cmd->add_option("--seed", f->options.seed(), "sampling seed")->capture_default_str();
+  cmd->add_option("--stop", f->options.stop_strings(), "stop string; repeatable");
+  cmd->callback([f] {
+    std::vector<std::string> prompts = f->prompts;
+    if (!f->input.empty()) {
+      const auto dataset = PromptDataset::from_jsonl(f->input);
+      for (const auto& row : dataset.rows()) prompts.push_back(row.prompt);
+    }
+    TORCH_CHECK(!prompts.empty(), "give prompts with --prompt or --input");
+    auto policy = load_policy(f->model, f->device);
+    std::vector<std::string> rendered;
+    for (const auto& p : prompts) rendered.push_back(render_prompt(f->model, p));
+    const auto rollout = policy.generate(rendered, f->options);
+    const auto lengths = rollout.completion_mask.sum(1).to(torch::kCPU);
+    const auto truncated = rollout.truncated.to(torch::kCPU);
+    for (int64_t r = 0; r < rollout.num_rows(); ++r) {
+      nlohmann::json line = {{"prompt", prompts[static_cast<size_t>(r / rollout.num_generations)]},
+                             {"completion", rollout.completions[static_cast<size_t>(r)]},
+                             {"tokens", lengths[r].item<int64_t>()},
+                             {"truncated", truncated[r].item<bool>()}};
+      std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    }
+  });
+}
+
+}  // namespace grpo::cli

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The CLI end to end on the demo's tiny model: demo --smoke (data and a model directory), then
+# sft -> train -> eval -> sample on that directory, and bad input that must fail naming the thing.
+#   pipeline.sh GRPO_BINARY WORK_DIR
+set -euo pipefail
+grpo=$1
+work=$2
+rm -rf "$work"
+mkdir -p "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_file() { [ -s "$1" ] || fail "missing $1"; }
+# expect_error "message" command...: the command must exit 1 and print the message.
+expect_error() {
+  local want=$1; shift
+  local out rc=0
+  out=$("$@" 2>&1) || rc=$?
+  [ "$rc" -eq 1 ] || fail "exit $rc (want 1) from: $*"
+  grep -qF -- "$want" <<<"$out" || fail "'$want' not in: $out"
+}
+
+"$grpo" demo --smoke --output-dir "$work/demo" >/dev/null
+model=$work/demo/grpo/model
+for f in config.json model.safetensors generation_config.json char_tokenizer.json; do expect_file "$model/$f"; done
+
+"$grpo" sft --model "$model" --data "$work/demo/sft.jsonl" --output-dir "$work/sft" --max-steps 3 \
+  --set per_device_train_batch_size=4 --set save_steps=2 --set logging_steps=1 >/dev/null
+expect_file "$work/sft/config.json"
+expect_file "$work/sft/checkpoint-2/model.safetensors"
+expect_file "$work/sft/model/model.safetensors"
+[ "$(wc -l <"$work/sft/metrics.jsonl")" -eq 3 ] || fail "sft wrote $(wc -l <"$work/sft/metrics.jsonl") metric lines, want 3"
+grep -q '"max_steps": 3' "$work/sft/config.json" || fail "the --max-steps override is not in the resolved config"
+# Resume from the latest checkpoint and continue to 5 steps.
+"$grpo" sft --model "$model" --data "$work/demo/sft.jsonl" --output-dir "$work/sft" --max-steps 5 \
+  --set per_device_train_batch_size=4 --resume latest >/dev/null
+[ "$(wc -l <"$work/sft/metrics.jsonl")" -eq 5 ] || fail "resumed sft did not continue at step 4"
+
+cat >"$work/grpo.json" <<'JSON'
+{"num_generations": 2, "per_device_train_batch_size": 4, "max_completion_length": 12,
+ "reward_funcs": [{"name": "countdown"}, {"name": "format"}], "reward_weights": [1.0, 0.1]}
+JSON
+"$grpo" train --model "$work/sft/model" --data "$work/demo/train.jsonl" --config "$work/grpo.json" \
+  --output-dir "$work/grpo" --max-steps 2 --set learning_rate=1e-4 --set log_completions_steps=1 \
+  --eval-data "$work/demo/eval.jsonl" --eval-reward countdown --eval-samples 1 --set eval_steps=2 >/dev/null
+for f in config.json metrics.jsonl samples.jsonl eval.jsonl checkpoint-2/optimizer.pt model/model.safetensors; do
+  expect_file "$work/grpo/$f"
+done
+grep -q '"learning_rate": 0.0001' "$work/grpo/config.json" || fail "--set learning_rate is not in the resolved config"
+
+"$grpo" eval --model "$work/grpo/model" --data "$work/demo/eval.jsonl" --reward countdown --samples 2 \
+  --max-new-tokens 12 --output "$work/eval.json" >"$work/eval.out"
+grep -q '"num_prompts":16' "$work/eval.json" || fail "eval: $(cat "$work/eval.json")"
+grep -q '"num_samples":2' "$work/eval.out" || fail "eval printed: $(cat "$work/eval.out")"
+
+"$grpo" sample --model "$work/grpo/model" -p "3 5 7 -> 22" -p "2 4 8 -> 16" -n 3 --max-new-tokens 8 --seed 1 \
+  >"$work/sample.jsonl"
+[ "$(wc -l <"$work/sample.jsonl")" -eq 6 ] || fail "sample wrote $(wc -l <"$work/sample.jsonl") lines, want 6"
+grep -q '"prompt":"2 4 8 -> 16"' "$work/sample.jsonl" || fail "sample: $(cat "$work/sample.jsonl")"
+"$grpo" sample --model "$work/grpo/model" -p "3 5 7 -> 22" -p "2 4 8 -> 16" -n 3 --max-new-tokens 8 --seed 1 \
+  >"$work/again.jsonl"
+cmp -s "$work/sample.jsonl" "$work/again.jsonl" || fail "the same seed gave other completions"
+
+echo '{"max_steps": "ten"}' >"$work/bad.json"
+expect_error "grpo train: $work/bad.json: GrpoConfig: 'max_steps' must be an integer" \
+  "$grpo" train --model "$model" --data "$work/demo/train.jsonl" --config "$work/bad.json"
+expect_error "SftConfig: unknown key 'learning_rat'" \
+  "$grpo" sft --model "$model" --data "$work/demo/sft.jsonl" --set learning_rat=1
+expect_error "model directory '$work/missing' does not exist" "$grpo" sample --model "$work/missing" -p x
+expect_error "unknown reward 'nosuch'" "$grpo" eval --model "$model" --data "$work/demo/eval.jsonl" --reward nosuch
+expect_error "cannot open $model/tokenizer_config.json" \
+  "$grpo" sample --model "$model" -p x --chat
+echo "cli pipeline: ok"
