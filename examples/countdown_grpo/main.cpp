@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
                     .output_dir(out + "/grpo")
                     .max_steps(300)
                     .num_generations(8)
-                    .per_device_train_batch_size(128)  // 16 prompts x 8 completions per step
+                    .per_device_train_batch_size(192)  // 24 prompts x 8 completions per step
                     .max_completion_length(48)
                     .learning_rate(1e-4)
                     .lr_scheduler_type("constant")
