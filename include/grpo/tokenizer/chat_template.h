@@ -56,8 +56,9 @@ class ChatTemplate {
   ///   `{content}`.
   explicit ChatTemplate(ChatTemplateOptions options = {});
 
-  /// The format of a `tokenizer_config.json`'s `chat_template`: ChatML (with the default system
-  /// message written in the template, if any) or Llama 3 (with its `bos_token`).
+  /// The format of a `tokenizer_config.json`'s `chat_template` (or, when it has none, of the
+  /// `chat_template.jinja` beside it, where transformers 5 saves it): ChatML (with the default
+  /// system message written in the template, if any) or Llama 3 (with its `bos_token`).
   /// @throws c10::Error naming the file when it cannot be read, has no `chat_template`, or the
   ///   template is none of these (for example Llama 3.1's dated system header or Qwen3's
   ///   thinking blocks).
