@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,25 @@ PromptDataset render_prompts(const ModelFlags& flags, const PromptDataset& datas
 /// "name" or "name:key=value,key=value" as a name and parameters.
 /// @throws c10::Error naming the spec when a parameter is not key=value.
 RewardSpec parse_reward_spec(const std::string& spec);
+
+/// The run flags of `sft` and `train`: a JSON config and overrides, and resuming.
+struct RunFlags {
+  std::string config;              ///< --config: the trainer's config JSON
+  std::vector<std::string> sets;   ///< --set key=value, in order
+  std::string output_dir;          ///< --output-dir
+  int64_t max_steps = 0;           ///< --max-steps
+  double learning_rate = 0;        ///< --learning-rate
+  std::string resume;              ///< --resume DIR|latest
+};
+
+/// Adds --config, --set, --output-dir, --max-steps, --learning-rate and --resume to `cmd`.
+void add_run_flags(CLI::App* cmd, RunFlags& flags);
+
+/// The config JSON of `defaults_json` or --config (read by `from_file`), with --set and the
+/// dedicated flags given on the command line applied, in that order.
+std::string resolved_config_json(const CLI::App* cmd, const RunFlags& flags, const std::string& defaults_json,
+                                 const std::function<std::string(const std::string&)>& from_file,
+                                 std::vector<std::string> extra_sets = {});
 
 /// A built-in reward from "name" or "name:key=value,key=value".
 /// @throws c10::Error naming the spec when a parameter is not key=value, or as make_builtin_reward().

@@ -97,4 +97,24 @@ std::string apply_overrides(const std::string& config_json, const std::vector<st
   return j.dump();
 }
 
+void add_run_flags(CLI::App* cmd, RunFlags& flags) {
+  cmd->add_option("--config", flags.config, "the trainer's config JSON (docs/config.md); the flags below override it");
+  cmd->add_option("--set", flags.sets, "override a config key: key=value (value as JSON, else a string); repeatable");
+  cmd->add_option("--output-dir", flags.output_dir, "run directory (config key output_dir)");
+  cmd->add_option("--max-steps", flags.max_steps, "optimizer steps (config key max_steps)");
+  cmd->add_option("--learning-rate", flags.learning_rate, "learning rate (config key learning_rate)");
+  cmd->add_option("--resume", flags.resume, "continue from a checkpoint directory, or `latest` in the run directory");
+}
+
+std::string resolved_config_json(const CLI::App* cmd, const RunFlags& flags, const std::string& defaults_json,
+                                 const std::function<std::string(const std::string&)>& from_file,
+                                 std::vector<std::string> extra_sets) {
+  std::vector<std::string> sets = flags.sets;
+  sets.insert(sets.end(), extra_sets.begin(), extra_sets.end());
+  if (cmd->count("--output-dir")) sets.push_back("output_dir=" + nlohmann::json(flags.output_dir).dump());
+  if (cmd->count("--max-steps")) sets.push_back("max_steps=" + std::to_string(flags.max_steps));
+  if (cmd->count("--learning-rate")) sets.push_back("learning_rate=" + nlohmann::json(flags.learning_rate).dump());
+  return apply_overrides(flags.config.empty() ? defaults_json : from_file(flags.config), sets);
+}
+
 }  // namespace grpo::cli
