@@ -312,4 +312,27 @@ TEST(Pretrained, BadDirectoriesGiveClearErrors) {
   expect_error([&] { (void)grpo::load_tokenizer(dir.path()); }, "WordPiece");
 }
 
+TEST(Pretrained, LoadsOntoCudaAndAgreesWithTheCpuUnderBf16Autocast) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine";
+  TempDir dir;
+  auto cpu = make_policy(tiny_config(1));
+  cpu.save_pretrained(dir.path());
+  auto gpu = Policy::from_pretrained(dir.path(), grpo::PretrainedOptions().device(torch::kCUDA));
+  EXPECT_TRUE(gpu.model()->model->norm->weight.is_cuda());
+  const auto rollout = cpu.generate({"12+", "ab"}, grpo::SamplingOptions().num_generations(2).max_new_tokens(8));
+  const auto expected = cpu.logprobs(rollout).logprobs;
+  const auto on = [](const torch::Tensor& t) { return t.to(torch::kCUDA); };
+  const auto exact = gpu.logprobs(on(rollout.prompt_ids), on(rollout.prompt_mask), on(rollout.completion_ids),
+                                  on(rollout.completion_mask)).logprobs.cpu();
+  EXPECT_LT((exact - expected).abs().max().item<double>(), 1e-4) << "float32 on CUDA equals the CPU";
+  gpu.set_autocast_dtype(torch::kBFloat16);
+  const auto mixed = gpu.logprobs(on(rollout.prompt_ids), on(rollout.prompt_mask), on(rollout.completion_ids),
+                                  on(rollout.completion_mask));
+  EXPECT_EQ(mixed.logprobs.scalar_type(), torch::kFloat32);
+  EXPECT_LT((mixed.logprobs.cpu() - expected).abs().max().item<double>(), 0.1) << "bf16 autocast stays close";
+  const auto sampled = gpu.generate({"12+"}, grpo::SamplingOptions().num_generations(4).max_new_tokens(8));
+  EXPECT_EQ(sampled.num_rows(), 4);
+}
+
 }  // namespace
+
