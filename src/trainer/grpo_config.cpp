@@ -43,6 +43,7 @@ void visit_fields(Config& c, Visitor&& v) {
   v("adam_epsilon", c.adam_epsilon());
   v("weight_decay", c.weight_decay());
   v("max_grad_norm", c.max_grad_norm());
+  v("bf16", c.bf16());
   v("lr_scheduler_type", c.lr_scheduler_type());
   v("warmup_ratio", c.warmup_ratio());
   v("logging_steps", c.logging_steps());

@@ -173,6 +173,7 @@ GrpoTrainer::GrpoTrainer(Policy policy, std::vector<std::shared_ptr<RewardFn>> r
   std::vector<double> weights = config_.reward_weights();
   if (weights.empty()) weights.assign(rewards_.size(), 1.0);
   reward_weights_ = torch::tensor(weights, torch::kFloat64);
+  if (config_.bf16()) policy_.set_autocast_dtype(torch::kBFloat16);
   if (config_.beta() > 0.0) reference_.emplace(policy_.clone_frozen());
   optimizer_ = std::make_unique<torch::optim::AdamW>(
       policy_.parameters(), torch::optim::AdamWOptions(config_.learning_rate())

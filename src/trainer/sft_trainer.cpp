@@ -67,6 +67,7 @@ void visit_fields(Config& c, Visitor&& v) {
   v("adam_epsilon", c.adam_epsilon());
   v("weight_decay", c.weight_decay());
   v("max_grad_norm", c.max_grad_norm());
+  v("bf16", c.bf16());
   v("lr_scheduler_type", c.lr_scheduler_type());
   v("warmup_ratio", c.warmup_ratio());
   v("logging_steps", c.logging_steps());
@@ -123,6 +124,7 @@ std::string SftStepStats::to_json() const {
 
 SftTrainer::SftTrainer(Policy policy, std::vector<SftExample> examples, SftConfig config)
     : config_((config.validate(), std::move(config))), policy_(std::move(policy)), examples_(std::move(examples)) {
+  if (config_.bf16()) policy_.set_autocast_dtype(torch::kBFloat16);
   TORCH_CHECK(!examples_.empty(), "SftTrainer: no examples");
   TORCH_CHECK(policy_.tokenizer().eos_token_id().has_value(), "SftTrainer: the tokenizer has no EOS token");
   optimizer_ = std::make_unique<torch::optim::AdamW>(

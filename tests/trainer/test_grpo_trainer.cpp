@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 
 using grpo::testing::expect_error;
 using grpo::testing::TempDir;
@@ -221,3 +222,16 @@ TEST(SftConfig, JsonRoundTripAndErrors) {
   expect_error([] { grpo::SftConfig().save_total_limit(0).validate(); }, "save_total_limit must be >= 1, got 0");
 }
 
+
+TEST(GrpoTrainer, Bf16RunsUnderAutocastWithFloat32Parameters) {
+  TempDir dir;
+  grpo::GrpoTrainer trainer(tiny_policy(0), {share_of_a()}, prompts(),
+                            toy_config(dir.path()).bf16(true).num_iterations(1));
+  EXPECT_EQ(trainer.policy().autocast_dtype(), torch::kBFloat16);
+  const auto stats = trainer.step();
+  EXPECT_TRUE(std::isfinite(stats.loss));
+  EXPECT_EQ(trainer.policy().parameters().front().scalar_type(), torch::kFloat32);
+  grpo::SftTrainer sft(tiny_policy(0), {{"ab>", "aa"}}, grpo::SftConfig().output_dir(dir.file("sft")).bf16(true));
+  EXPECT_EQ(sft.policy().autocast_dtype(), torch::kBFloat16);
+  EXPECT_TRUE(std::isfinite(sft.step().loss));
+}

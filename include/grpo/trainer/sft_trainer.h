@@ -40,6 +40,10 @@ struct SftConfig {
   TORCH_ARG(double, weight_decay) = 0.0;
   /// Gradient norm clip, > 0, or 0 for none. Default: 1.
   TORCH_ARG(double, max_grad_norm) = 1.0;
+  /// Mixed precision (TRL's `bf16`): sampling and scoring run under bfloat16 autocast
+  /// (Policy::set_autocast_dtype) while parameters, gradients and the optimizer stay in their
+  /// own dtype (float32 master weights). Default: false.
+  TORCH_ARG(bool, bf16) = false;
   /// `linear`, `cosine` or `constant` after warmup. Default: `cosine`.
   TORCH_ARG(std::string, lr_scheduler_type) = "cosine";
   /// Share of updates warming up, in [0, 1]. Default: 0.05.
