@@ -29,7 +29,7 @@ int main() {
   std::vector<grpo::RewardInput> rows(2);
   rows[0].completion = "<think>2 + 2 = 4</think><answer>4</answer>";
   rows[1].completion = "<think>let me think about this for a long long time</think><answer>5</answer>";
-  for (auto& row : rows) row.fields["solution"] = "\"4\"";
+  for (auto& row : rows) row.fields = {{"solution", "\"4\""}};  // the dataset's gold column, as JSON
   const ConcisenessReward concise(5);
   const auto accuracy = grpo::make_builtin_reward("accuracy");
   const auto a = concise.score(rows), b = accuracy->score(rows);

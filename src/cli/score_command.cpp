@@ -23,6 +23,7 @@ RewardInput row_from_line(const std::string& line, const std::string& file, size
   TORCH_CHECK(json.contains("completion") && json["completion"].is_string(), where,
               "'completion' must be present and a string");
   RewardInput row;
+  std::map<std::string, std::string> columns;
   for (const auto& [key, value] : json.items()) {
     if (key == "completion") {
       row.completion = value.get<std::string>();
@@ -39,9 +40,10 @@ RewardInput row_from_line(const std::string& line, const std::string& file, size
       TORCH_CHECK(value.is_boolean(), where, "'truncated' must be true or false");
       row.truncated = value.get<bool>();
     } else {
-      row.fields[key] = value.dump();
+      columns[key] = value.dump();
     }
   }
+  row.fields = Columns::from_json_texts(columns);
   return row;
 }
 

@@ -1,6 +1,8 @@
 #include <grpo/data/files.h>
 #include <grpo/data/dataset.h>
 
+#include "data/columns_values.h"
+
 #include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
 
@@ -54,9 +56,11 @@ PromptDataset PromptDataset::from_jsonl(const std::string& path, const std::stri
     PromptRow row;
     row.prompt = string_column(object, prompt_column, path, line);
     TORCH_CHECK(!row.prompt.empty(), path, ":", line, ": column '", prompt_column, "' is empty");
+    auto columns = std::make_shared<Columns::Values>();
     for (const auto& [key, value] : object.items()) {
-      if (key != prompt_column) row.fields.emplace(key, value.dump());
+      if (key != prompt_column) columns->by_name.emplace(key, value);
     }
+    row.fields = Columns(std::move(columns));
     rows.push_back(std::move(row));
   });
   TORCH_CHECK(!rows.empty(), "dataset '", path, "' has no rows");
@@ -68,7 +72,7 @@ void PromptDataset::to_jsonl(const std::string& path, const std::string& prompt_
     for (const auto& row : rows_) {
       nlohmann::ordered_json object;
       object[prompt_column] = row.prompt;
-      for (const auto& [key, text] : row.fields) object[key] = nlohmann::ordered_json::parse(text);
+      for (const auto& [key, value] : row.fields.values().by_name) object[key] = value;
       out << object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     }
   });
@@ -85,6 +89,22 @@ std::vector<int64_t> epoch_order(int64_t size, uint64_t seed, int64_t epoch) {
     std::swap(order[i - 1], order[rng() % i]);
   }
   return order;
+}
+
+std::vector<int64_t> stream_indices(int64_t size, uint64_t seed, int64_t begin, int64_t count) {
+  TORCH_CHECK(size >= 1 && begin >= 0 && count >= 0, "stream_indices: need size >= 1, begin >= 0 and count >= 0, got ",
+              size, ", ", begin, ", ", count);
+  std::vector<int64_t> indices;
+  int64_t cached_epoch = -1;
+  std::vector<int64_t> order;
+  for (int64_t position = begin; position < begin + count; ++position) {
+    if (position / size != cached_epoch) {
+      cached_epoch = position / size;
+      order = epoch_order(size, seed, cached_epoch);
+    }
+    indices.push_back(order[static_cast<size_t>(position % size)]);
+  }
+  return indices;
 }
 
 std::vector<int64_t> PromptDataset::epoch_order(uint64_t seed, int64_t epoch) const {

@@ -58,7 +58,7 @@ class CosineLengthReward final : public RewardFn {
 };
 
 // Kimi k1.5 length penalty (arXiv:2501.12599 sec. 2.3.3): within a group (rows with the same
-// prompt), lambda = 0.5 - (len - min_len) / (max_len - min_len); correct rows get lambda, wrong
+// RewardInput::group, or the same prompt for rows without groups), lambda = 0.5 - (len - min_len) / (max_len - min_len); correct rows get lambda, wrong
 // rows min(0, lambda); 0 for the whole group when all lengths are equal.
 class LengthReward final : public RewardFn {
  public:
@@ -76,17 +76,21 @@ class LengthReward final : public RewardFn {
       size_t min = std::numeric_limits<size_t>::max();
       size_t max = 0;
     };
+    // A row's group: its index when the trainer gave one, else its prompt text.
+    const auto key = [](const RewardInput& row) {
+      return row.group >= 0 ? "#" + std::to_string(row.group) : "$" + row.prompt;
+    };
     std::unordered_map<std::string, Range> groups;
     for (size_t i = 0; i < rows.size(); ++i) {
       if (std::isnan(correct[i])) continue;
-      auto& range = groups[rows[i].prompt];
+      auto& range = groups[key(rows[i])];
       range.min = std::min(range.min, rows[i].completion_ids.size());
       range.max = std::max(range.max, rows[i].completion_ids.size());
     }
     std::vector<double> rewards(rows.size(), kNaN);
     for (size_t i = 0; i < rows.size(); ++i) {
       if (std::isnan(correct[i])) continue;
-      const auto& range = groups.at(rows[i].prompt);
+      const auto& range = groups.at(key(rows[i]));
       if (range.max == range.min) {
         rewards[i] = 0.0;
         continue;

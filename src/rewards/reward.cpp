@@ -2,37 +2,14 @@
 
 #include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
-#include <nlohmann/json.hpp>
 
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <utility>
 
 namespace grpo {
 namespace {
-
-nlohmann::json parse_field(const RewardInput& row, const std::string& name) {
-  auto it = row.fields.find(name);
-  TORCH_CHECK(it != row.fields.end(), "RewardInput: the row has no column '", name, "'");
-  auto value = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
-  TORCH_CHECK(!value.is_discarded(), "RewardInput: column '", name, "' is not valid JSON: ", it->second);
-  return value;
-}
-
-std::optional<double> as_number(const nlohmann::json& value) {
-  if (value.is_number()) return value.get<double>();
-  if (!value.is_string()) return std::nullopt;
-  const auto& text = value.get_ref<const std::string&>();
-  if (text.empty()) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  double number = std::strtod(text.c_str(), &end);
-  if (errno != 0 || end != text.c_str() + text.size() || !std::isfinite(number)) return std::nullopt;
-  return number;
-}
 
 // Row-level failure inside score_batch(), turned into an error naming the reward by score().
 struct RowError : std::exception {
@@ -63,31 +40,13 @@ class LambdaReward final : public RewardFn {
 
 }  // namespace
 
-bool RewardInput::has_field(const std::string& name) const { return fields.count(name) != 0; }
+bool RewardInput::has_field(const std::string& name) const { return fields.has(name); }
 
-std::string RewardInput::field_string(const std::string& name) const {
-  auto value = parse_field(*this, name);
-  return value.is_string() ? value.get<std::string>() : value.dump();
-}
+std::string RewardInput::field_string(const std::string& name) const { return fields.string(name); }
 
-double RewardInput::field_number(const std::string& name) const {
-  auto number = as_number(parse_field(*this, name));
-  TORCH_CHECK(number.has_value(), "RewardInput: column '", name, "' must be a number, got ", fields.at(name));
-  return *number;
-}
+double RewardInput::field_number(const std::string& name) const { return fields.number(name); }
 
-std::vector<double> RewardInput::field_numbers(const std::string& name) const {
-  auto value = parse_field(*this, name);
-  TORCH_CHECK(value.is_array(), "RewardInput: column '", name, "' must be an array of numbers, got ", fields.at(name));
-  std::vector<double> numbers;
-  for (const auto& item : value) {
-    auto number = as_number(item);
-    TORCH_CHECK(number.has_value(), "RewardInput: column '", name, "' must be an array of numbers, got ",
-                fields.at(name));
-    numbers.push_back(*number);
-  }
-  return numbers;
-}
+std::vector<double> RewardInput::field_numbers(const std::string& name) const { return fields.numbers(name); }
 
 RewardFn::RewardFn(std::string name) : name_(std::move(name)) {
   TORCH_CHECK(!name_.empty(), "RewardFn: name must be non-empty");

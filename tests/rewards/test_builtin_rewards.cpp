@@ -18,7 +18,7 @@ RewardInput make_row(const std::string& completion, std::vector<int64_t> ids = {
   row.prompt = prompt;
   row.completion = completion;
   row.completion_ids = std::move(ids);
-  row.fields = std::move(fields);
+  row.fields = grpo::Columns::from_json_texts(fields);
   return row;
 }
 
@@ -132,6 +132,25 @@ TEST(LengthReward, FollowsKimiWithinEachGroup) {
   // A wrong short row gets min(0, lambda) = 0.
   rows[0].completion = "\\boxed{0}";
   EXPECT_EQ(grpo::make_builtin_reward("length")->score(rows)[0], 0.0);
+}
+
+TEST(LengthReward, GroupsByTheTrainersGroupIndexOverThePrompt) {
+  const std::map<std::string, std::string> gold = {{"solution", "\"7\""}};
+  // One prompt text, two groups (the same prompt drawn twice in a batch): group 0 has lengths
+  // 10 and 30, group 1 has lengths 12 and 14.
+  std::vector<RewardInput> rows = {make_row("\\boxed{7}", std::vector<int64_t>(10, 1), gold, "p"),
+                                   make_row("\\boxed{7}", std::vector<int64_t>(30, 1), gold, "p"),
+                                   make_row("\\boxed{7}", std::vector<int64_t>(12, 1), gold, "p"),
+                                   make_row("\\boxed{7}", std::vector<int64_t>(14, 1), gold, "p")};
+  rows[0].group = rows[1].group = 0;
+  rows[2].group = rows[3].group = 1;
+  // Group 1 alone: lambda = 0.5 - (len - 12) / 2 -> 0.5, -0.5. Pooled by prompt it would be
+  // 0.5 - (len - 10) / 20 -> 0.4, 0.3.
+  EXPECT_EQ(grpo::make_builtin_reward("length")->score(rows), (std::vector<double>{0.5, -0.5, 0.5, -0.5}));
+  for (auto& row : rows) row.group = -1;
+  const auto pooled = grpo::make_builtin_reward("length")->score(rows);
+  const std::vector<double> want = {0.5, -0.5, 0.4, 0.3};
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_DOUBLE_EQ(pooled[i], want[i]) << "row " << i;
 }
 
 TEST(Countdown, ScoresExactSolutionsUsingEachNumberOnce) {

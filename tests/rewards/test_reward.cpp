@@ -107,11 +107,13 @@ TEST(RewardInput, ReadsFieldsAsStringNumberAndList) {
 
 TEST(RewardInput, BadFieldErrorsNameTheColumn) {
   RewardInput row;
-  row.fields = {{"word", "\"abc\""}, {"broken", "{"}};
+  row.fields = {{"word", "\"abc\""}};
   EXPECT_NE(error_of([&] { row.field_string("gold"); }).find("no column 'gold'"), std::string::npos);
   EXPECT_NE(error_of([&] { row.field_number("word"); }).find("column 'word' must be a number"), std::string::npos);
   EXPECT_NE(error_of([&] { row.field_numbers("word"); }).find("column 'word' must be an array"), std::string::npos);
-  EXPECT_NE(error_of([&] { row.field_string("broken"); }).find("column 'broken' is not valid JSON"), std::string::npos);
+  // Columns are parsed once, when they are made: malformed JSON fails there, naming the column.
+  EXPECT_NE(error_of([&] { row.fields = {{"broken", "{"}}; }).find("column 'broken' is not valid JSON"),
+            std::string::npos);
 }
 
 TEST(BuiltinRewards, RegistryKnowsTheBuiltInNames) {

@@ -50,7 +50,7 @@ TEST(Countdown, PromptTraceAndRowsHaveTheDocumentedForm) {
   EXPECT_EQ(r1.substr(r1.size() - 11), "Assistant: ");
   EXPECT_EQ(grpo::countdown_trace(p), "<think>3*5=15,15+7=22</think>\n<answer>3*5+7</answer>");
   const auto rows = grpo::countdown_prompts({p}, grpo::CountdownTemplate::kCompact);
-  EXPECT_EQ(rows[0].fields.at("nums"), "[3, 5, 7]");
+  EXPECT_EQ(rows[0].fields.at("nums"), "[3,5,7]");
   EXPECT_EQ(rows[0].fields.at("target"), "22");
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 /// @file Prompt datasets (GRPO) and prompt-completion datasets (SFT), read from JSON Lines.
 
+#include <grpo/data/columns.h>
+
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -12,9 +13,9 @@ namespace grpo {
 struct PromptRow {
   /// The prompt text the policy completes.
   std::string prompt;
-  /// The row's other columns: name -> the value as JSON text (as RewardInput::fields), for
-  /// example `{"target", "24"}`, `{"nums", "[3, 8, 1]"}`, `{"solution", "\"1/2\""}`.
-  std::map<std::string, std::string> fields;
+  /// The row's other columns, parsed (RewardInput::fields shares them), for example
+  /// `{{"target", "24"}, {"nums", "[3, 8, 1]"}, {"solution", "\"1/2\""}}` as JSON texts.
+  Columns fields;
 };
 
 /// Rows of a dataset, in file order, with a deterministic shuffle per epoch.
@@ -51,6 +52,13 @@ class PromptDataset {
 /// that depends only on (size, seed, epoch), the same on every machine.
 /// @throws c10::Error if size < 0.
 std::vector<int64_t> epoch_order(int64_t size, uint64_t seed, int64_t epoch);
+
+/// Positions [begin, begin + count) of the endless stream of row indices that visits `size` rows
+/// epoch after epoch, each epoch in epoch_order(size, seed, epoch). The trainers draw their
+/// batches from it (step s of a trainer taking b rows per step reads [s * b, s * b + b)), so a
+/// resumed run continues the data order of an unbroken one.
+/// @throws c10::Error if size < 1, begin < 0 or count < 0.
+std::vector<int64_t> stream_indices(int64_t size, uint64_t seed, int64_t begin, int64_t count);
 
 /// One supervised example: a prompt and the completion to imitate (loss on its tokens only).
 struct SftExample {

@@ -5,6 +5,8 @@
 /// A reward maps N = prompts * G rows to N scores; NaN means "does not apply to this row"
 /// (TRL's `None`). Weighting several rewards is the trainer's business, not the reward's.
 
+#include <grpo/data/columns.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -24,15 +26,19 @@ struct RewardInput {
   std::vector<int64_t> completion_ids;
   /// Whether generation stopped at the length limit rather than at EOS.
   bool truncated = false;
-  /// The dataset row's other columns: column name -> the value as JSON text, for example
-  /// `{"solution", "\"\\\\frac{1}{2}\""}`, `{"target", "24"}`, `{"nums", "[3, 8, 1]"}`.
-  std::map<std::string, std::string> fields;
+  /// The dataset row's other columns, parsed once when the dataset was read and shared by the
+  /// row's G completions, for example `target` = 24, `nums` = [3, 8, 1], `solution` = "\\frac{1}{2}".
+  Columns fields;
+  /// Index of the row's group in the batch: the G completions sampled for one prompt share it
+  /// (rows `group * G .. group * G + G - 1` of a trainer's batch). -1 when the rows have no groups
+  /// (for example rows read by `grpo score`); group-relative rewards then group by prompt text.
+  int64_t group = -1;
 
   /// Whether the row has column `name`.
   bool has_field(const std::string& name) const;
   /// Column `name` as text: a JSON string is unquoted and unescaped; any other JSON value
-  /// (number, array, ...) is returned as its JSON text.
-  /// @throws c10::Error naming the column if it is missing or is not valid JSON.
+  /// (number, array, ...) is returned as its JSON text (Columns::string()).
+  /// @throws c10::Error naming the column if it is missing.
   std::string field_string(const std::string& name) const;
   /// Column `name` as a number: a JSON number, or a JSON string holding a decimal number.
   /// @throws c10::Error naming the column and its text if it is missing or not a number.
@@ -76,7 +82,8 @@ class RewardFn {
   virtual double score_row(const RewardInput& row) const = 0;
 
   /// Rewards of all rows, one per row. The default calls `score_row()` for every row in
-  /// parallel; override it for rewards that compare rows (for example with their group).
+  /// parallel; override it for rewards that compare rows (for example with their group: rows
+  /// with the same RewardInput::group).
   virtual std::vector<double> score_batch(const std::vector<RewardInput>& rows) const;
 
  private:
