@@ -16,10 +16,10 @@ torch::Tensor nanstd(const torch::Tensor& x, c10::OptionalIntArrayRef dim, bool 
 
 void check_inputs(const torch::Tensor& rewards, const torch::Tensor& weights,
                   const AdvantageOptions& options) {
-  TORCH_CHECK(options.group_size() >= 2, "AdvantageOptions: group_size must be >= 2, got ",
-              options.group_size());
-  TORCH_CHECK(options.epsilon() >= 0.0, "AdvantageOptions: epsilon must be >= 0, got ",
-              options.epsilon());
+  TORCH_CHECK(options.num_generations() >= 2, "AdvantageOptions: num_generations must be >= 2, got ",
+              options.num_generations());
+  TORCH_CHECK(options.std_epsilon() >= 0.0, "AdvantageOptions: std_epsilon must be >= 0, got ",
+              options.std_epsilon());
   TORCH_CHECK(rewards.defined() && rewards.dim() == 2,
               "compute_advantages: rewards_per_func must be [N, K], got shape ",
               rewards.defined() ? rewards.sizes() : c10::IntArrayRef{});
@@ -28,9 +28,9 @@ void check_inputs(const torch::Tensor& rewards, const torch::Tensor& weights,
   const auto n = rewards.size(0);
   const auto k = rewards.size(1);
   TORCH_CHECK(k >= 1, "compute_advantages: rewards_per_func needs at least one reward column, got K = ", k);
-  TORCH_CHECK(n > 0 && n % options.group_size() == 0,
-              "compute_advantages: N = ", n, " rows is not a positive multiple of group_size ",
-              options.group_size());
+  TORCH_CHECK(n > 0 && n % options.num_generations() == 0,
+              "compute_advantages: N = ", n, " rows is not a positive multiple of num_generations ",
+              options.num_generations());
   TORCH_CHECK(weights.defined() && weights.dim() == 1 && weights.size(0) == k,
               "compute_advantages: reward_weights must be [K] = [", k, "], got shape ",
               weights.defined() ? weights.sizes() : c10::IntArrayRef{});
@@ -48,7 +48,7 @@ AdvantageResult compute_advantages(const torch::Tensor& rewards_per_func,
                                    const AdvantageOptions& options) {
   check_inputs(rewards_per_func, reward_weights, options);
   torch::NoGradGuard no_grad;
-  const auto group = options.group_size();
+  const auto group = options.num_generations();
   const auto per_func = rewards_per_func.detach();
   const auto weights = reward_weights.to(per_func.scalar_type());
 
@@ -67,7 +67,7 @@ AdvantageResult compute_advantages(const torch::Tensor& rewards_per_func,
   }
   auto advantages = rewards - group_mean;
   if (options.scale_rewards() != ScaleRewards::kNone) {
-    advantages = advantages / (std_rewards + options.epsilon());
+    advantages = advantages / (std_rewards + options.std_epsilon());
   }
   advantages = torch::nan_to_num(advantages, /*nan=*/0.0);
 

@@ -84,7 +84,7 @@ TEST(Advantages, ScaleBatchCentresPerGroupAndDividesByBatchStd) {
 
 TEST(Advantages, EpsilonIsConfigurable) {
   auto rewards = f64({1, 0}).view({2, 1});
-  auto r = grpo::compute_advantages(rewards, f64({1}), grpo::AdvantageOptions(2).epsilon(0.0));
+  auto r = grpo::compute_advantages(rewards, f64({1}), grpo::AdvantageOptions(2).std_epsilon(0.0));
   // mean 0.5, unbiased std sqrt(0.5).
   expect_close(r.advantages, {0.5 / std::sqrt(0.5), -0.5 / std::sqrt(0.5)});
 }
@@ -102,11 +102,11 @@ TEST(Advantages, RejectsBadInput) {
   auto ok = f64({1, 0, 1, 0}).view({4, 1});
   auto w = f64({1});
   expect_error([&] { grpo::compute_advantages(ok, w, grpo::AdvantageOptions(1)); },
-               "group_size must be >= 2, got 1");
+               "num_generations must be >= 2, got 1");
   expect_error([&] { grpo::compute_advantages(ok, w, grpo::AdvantageOptions(3)); },
-               "N = 4 rows is not a positive multiple of group_size 3");
-  expect_error([&] { grpo::compute_advantages(ok, w, grpo::AdvantageOptions(2).epsilon(-1)); },
-               "epsilon must be >= 0, got -1");
+               "N = 4 rows is not a positive multiple of num_generations 3");
+  expect_error([&] { grpo::compute_advantages(ok, w, grpo::AdvantageOptions(2).std_epsilon(-1)); },
+               "std_epsilon must be >= 0, got -1");
   expect_error([&] { grpo::compute_advantages(ok.view({4}), w, grpo::AdvantageOptions(2)); },
                "rewards_per_func must be [N, K], got shape [4]");
   expect_error([&] { grpo::compute_advantages(ok.to(torch::kInt64), w, grpo::AdvantageOptions(2)); },

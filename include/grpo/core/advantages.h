@@ -15,15 +15,16 @@ namespace grpo {
 
 /// Options of compute_advantages(), named as TRL's `GRPOConfig`.
 struct AdvantageOptions {
-  /// @param group_size completions per prompt (G, TRL's `num_generations`); at least 2.
-  explicit AdvantageOptions(int64_t group_size) : group_size_(group_size) {}
+  /// @param num_generations completions per prompt (G, the group size, TRL's `num_generations`); at least 2.
+  explicit AdvantageOptions(int64_t num_generations) : num_generations_(num_generations) {}
 
   /// Completions per prompt, G >= 2. Rows `g*G .. g*G+G-1` form group g.
-  TORCH_ARG(int64_t, group_size);
+  TORCH_ARG(int64_t, num_generations);
   /// What the centred reward is divided by. Default: ScaleRewards::kGroup.
   TORCH_ARG(ScaleRewards, scale_rewards) = ScaleRewards::kGroup;
-  /// Added to the standard deviation before dividing, >= 0. Default: 1e-4 (as TRL).
-  TORCH_ARG(double, epsilon) = 1e-4;
+  /// Added to the standard deviation before dividing, >= 0 (the eps of A = (r - mean) / (std +
+  /// eps); not the clip range GrpoConfig::epsilon). Default: 1e-4 (as TRL).
+  TORCH_ARG(double, std_epsilon) = 1e-4;
 };
 
 /// What compute_advantages() returns: the advantages and the statistics a logger reports.
@@ -47,7 +48,7 @@ struct AdvantageResult {
   torch::Tensor frac_reward_zero_std;
 };
 
-/// Group-normalised advantages A_i = (r_i - mean(r_group)) / (std(r_group) + epsilon).
+/// Group-normalised advantages A_i = (r_i - mean(r_group)) / (std(r_group) + std_epsilon).
 ///
 /// Source: DeepSeekMath arXiv:2402.03300 sec. 4.1.2 (outcome supervision); the weighted sum
 /// of rewards, NaN handling and `scale_rewards` follow TRL's `GRPOTrainer` (1.16): rewards
@@ -58,9 +59,9 @@ struct AdvantageResult {
 /// @param rewards_per_func [N, K] floating, any device: reward k of completion i; NaN means
 ///        "reward k does not apply to completion i".
 /// @param reward_weights [K] floating, same device: weight of each reward function.
-/// @param options group size, scaling, epsilon.
+/// @param options group size, scaling, std_epsilon.
 /// @throws c10::Error if a tensor has the wrong rank, dtype, size or device, if N is not a
-///         positive multiple of the group size, if group_size < 2 or if epsilon < 0.
+///         positive multiple of the group size, if num_generations < 2 or if std_epsilon < 0.
 AdvantageResult compute_advantages(const torch::Tensor& rewards_per_func,
                                    const torch::Tensor& reward_weights,
                                    const AdvantageOptions& options);
