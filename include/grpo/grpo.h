@@ -7,9 +7,9 @@
 #include <grpo/core/loss.h>
 #include <grpo/core/options.h>
 #include <grpo/data/files.h>
+#include <grpo/data/columns.h>
 #include <grpo/data/dataset.h>
 #include <grpo/tasks/countdown.h>
-#include <grpo/trainer/grpo_config.h>
 #include <grpo/model/config.h>
 #include <grpo/model/policy.h>
 #include <grpo/model/pretrained.h>
@@ -22,6 +22,11 @@
 #include <grpo/tokenizer/bpe_tokenizer.h>
 #include <grpo/tokenizer/chat_template.h>
 #include <grpo/support/log.h>
+#include <grpo/trainer/evaluation.h>
+#include <grpo/trainer/grpo_config.h>
 #include <grpo/trainer/grpo_trainer.h>
+#include <grpo/trainer/scoring.h>
+#include <grpo/trainer/sft_config.h>
 #include <grpo/trainer/sft_trainer.h>
-#include <grpo/tasks/countdown_demo.h>
+#include <grpo/trainer/trainer.h>
+#include <grpo/trainer/training_args.h>

@@ -1,4 +1,4 @@
-#include <grpo/tasks/countdown_demo.h>
+#include "cli/demo.h"
 
 #include <grpo/core/device.h>
 #include <grpo/data/files.h>
@@ -14,7 +14,7 @@
 
 #include <chrono>
 
-namespace grpo {
+namespace grpo::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -146,4 +146,4 @@ std::string run_countdown_demo(const DemoOptions& o) {
   return path;
 }
 
-}  // namespace grpo
+}  // namespace grpo::cli

@@ -1,5 +1,7 @@
 #pragma once
-/// @file The built-in end-to-end job (`grpo demo`): R1-Zero at small scale on Countdown.
+// The built-in end-to-end job of the grpo program (`grpo demo`): R1-Zero at small scale on
+// Countdown. An application of the library, not part of it: it sets the process's thread count
+// and global seed.
 ///
 /// 1. generate Countdown problems: GRPO prompts, cold-start SFT traces and a disjoint held-out set;
 /// 2. cold-start SFT of a small Llama-style model from scratch on the traces;
@@ -12,7 +14,7 @@
 #include <cstdint>
 #include <string>
 
-namespace grpo {
+namespace grpo::cli {
 
 /// Sizes of the demo. The defaults fit a 2-core CPU in about ten minutes; `smoke()` shrinks
 /// everything to seconds for CI.
@@ -62,4 +64,4 @@ struct DemoOptions {
 /// @throws c10::Error if any phase fails (the message names the phase).
 std::string run_countdown_demo(const DemoOptions& options);
 
-}  // namespace grpo
+}  // namespace grpo::cli

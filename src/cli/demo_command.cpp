@@ -1,7 +1,7 @@
-// `grpo demo`: the built-in end-to-end job (see include/grpo/tasks/countdown_demo.h).
+// `grpo demo`: the built-in end-to-end job (see cli/demo.h).
 #include "cli/commands.h"
 
-#include <grpo/tasks/countdown_demo.h>
+#include "cli/demo.h"
 
 #include <iostream>
 #include <memory>

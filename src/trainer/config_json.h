@@ -1,10 +1,13 @@
 #pragma once
-// JSON reading and writing shared by the trainers' configs (GrpoConfig, SftConfig). A config
-// lists its fields once, as `visit(config, visitor)` calling visitor(key, field) for each; both
-// directions walk that list, so a field cannot be read but not written or the reverse.
+// JSON reading and writing of the trainers' configs (TrainingConfig<Derived>: GrpoConfig,
+// SftConfig). A config lists its fields once, as Derived::visit_fields(config, visitor) calling
+// visitor(key, field) for each (the shared TrainingArguments first); both directions walk that
+// list, so a field cannot be read but not written or the reverse. A config's .cpp includes this
+// header and instantiates `template class TrainingConfig<Derived>;`.
 
 #include <grpo/core/options.h>
 #include <grpo/trainer/grpo_config.h>
+#include <grpo/trainer/training_args.h>
 
 #include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
@@ -149,3 +152,25 @@ Config config_from_json_file(const std::string& path, const char* name, Visit vi
 }
 
 }  // namespace grpo::detail
+
+namespace grpo {
+
+template <typename Derived>
+std::string TrainingConfig<Derived>::to_json() const {
+  return detail::config_to_json(static_cast<const Derived&>(*this),
+                                [](Derived& c, auto&& v) { Derived::visit_fields(c, v); });
+}
+
+template <typename Derived>
+Derived TrainingConfig<Derived>::from_json(const std::string& text) {
+  return detail::config_from_json<Derived>(text, Derived().config_name(),
+                                           [](Derived& c, auto&& v) { Derived::visit_fields(c, v); });
+}
+
+template <typename Derived>
+Derived TrainingConfig<Derived>::from_json_file(const std::string& path) {
+  return detail::config_from_json_file<Derived>(path, Derived().config_name(),
+                                                [](Derived& c, auto&& v) { Derived::visit_fields(c, v); });
+}
+
+}  // namespace grpo

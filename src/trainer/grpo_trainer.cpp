@@ -1,23 +1,14 @@
 #include <grpo/trainer/grpo_trainer.h>
 
-#include <grpo/core/device.h>
 #include <grpo/data/files.h>
 #include <grpo/support/log.h>
 
-#include "trainer/checkpoint.h"
-#include "trainer/schedule.h"
-
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
-#include <functional>
 #include <iomanip>
-#include <limits>
 #include <sstream>
-#include <unistd.h>
 
 namespace grpo {
 namespace {
@@ -33,14 +24,22 @@ Json finite_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr
 
 std::vector<std::shared_ptr<RewardFn>> build_rewards(std::vector<std::shared_ptr<RewardFn>> given,
                                                      const GrpoConfig& config) {
+  const auto& specs = config.reward_funcs();
   if (given.empty()) {
-    for (const auto& spec : config.reward_funcs()) given.push_back(make_builtin_reward(spec.name, spec.params));
+    for (const auto& spec : specs) given.push_back(make_builtin_reward(spec.name, spec.params));
+  } else if (!specs.empty()) {
+    TORCH_CHECK(given.size() == specs.size(), "GrpoTrainer: ", given.size(), " reward objects for ", specs.size(),
+                " entries of reward_funcs (pass reward objects or name them in reward_funcs; both must agree)");
   }
-  TORCH_CHECK(given.size() == config.reward_funcs().size(), "GrpoTrainer: ", given.size(),
-              " reward objects for ", config.reward_funcs().size(), " entries of reward_funcs");
+  TORCH_CHECK(!given.empty(), "GrpoTrainer: no rewards: pass RewardFn objects or name built-in rewards in reward_funcs");
   for (size_t k = 0; k < given.size(); ++k) {
     TORCH_CHECK(given[k] != nullptr, "GrpoTrainer: reward ", k, " is null");
+    TORCH_CHECK(specs.empty() || specs[k].name == given[k]->name(), "GrpoTrainer: reward ", k, " is '",
+                given[k]->name(), "' but reward_funcs names '", specs[k].name, "'");
   }
+  const auto& weights = config.reward_weights();
+  TORCH_CHECK(weights.empty() || weights.size() == given.size(), "GrpoConfig: reward_weights must be empty or one ",
+              "weight per reward (count), got ", weights.size(), " for ", given.size(), " rewards");
   return given;
 }
 
@@ -55,24 +54,6 @@ GrpoLossOptions loss_options(const GrpoConfig& c) {
       .use_bias_correction_kl(c.use_bias_correction_kl())
       .max_completion_length(c.max_completion_length());
   return o;
-}
-
-// What the rewards see of each rollout row; row r was sampled for prompt r / G, whose dataset
-// row prompt_row(r / G) gives the prompt and the columns.
-std::vector<RewardInput> reward_inputs(const Rollout& rollout,
-                                       const std::function<const PromptRow&(int64_t)>& prompt_row) {
-  const auto ids = rollout.completion_ids.cpu();
-  const auto lengths = rollout.completion_mask.sum(1).cpu();
-  const auto truncated = rollout.truncated.cpu();
-  std::vector<RewardInput> rows;
-  for (int64_t r = 0; r < rollout.num_rows(); ++r) {
-    const auto& row = prompt_row(r / rollout.num_generations);
-    RewardInput in{row.prompt, rollout.completions[r], {}, truncated[r].item<bool>(), row.fields};
-    const auto* begin = ids[r].data_ptr<int64_t>();
-    in.completion_ids.assign(begin, begin + lengths[r].item<int64_t>());
-    rows.push_back(std::move(in));
-  }
-  return rows;
 }
 
 }  // namespace
@@ -96,7 +77,7 @@ std::string StepStats::to_json() const {
   j["clip_ratio/region_mean"] = clip_ratio_region;
   j["completions/mean_length"] = completion_length_mean;
   j["completions/max_length"] = completion_length_max;
-  j["completions/clipped_ratio"] = truncated_ratio;
+  j["completions/clipped_ratio"] = clipped_ratio;
   j["learning_rate"] = learning_rate;
   j["grad_norm"] = finite_or_null(grad_norm);
   j["sampling_tokens_per_second"] = sampling_tokens_per_second;
@@ -105,83 +86,19 @@ std::string StepStats::to_json() const {
   return j.dump();
 }
 
-std::string EvalResult::to_json() const {
-  Json j;
-  j["num_prompts"] = num_prompts;
-  j["greedy_accuracy"] = greedy_accuracy;
-  j["greedy_stderr"] = greedy_stderr;
-  j["pass_at_1"] = pass_at_1;
-  j["pass_at_1_stderr"] = pass_at_1_stderr;
-  j["num_samples"] = num_samples;
-  return j.dump();
-}
-
-EvalResult evaluate(Policy& policy, const PromptDataset& dataset, const RewardFn& correctness,
-                    const EvalOptions& options) {
-  TORCH_CHECK(options.num_samples() >= 1, "EvalOptions: num_samples must be >= 1, got ", options.num_samples());
-  TORCH_CHECK(options.batch_prompts() >= 1, "EvalOptions: batch_prompts must be >= 1, got ",
-              options.batch_prompts());
-  TORCH_CHECK(dataset.size() >= 1, "evaluate: the dataset is empty");
-  const int64_t n = dataset.size();
-  std::vector<double> greedy(n), pass(n);
-  // Correct-answer share of `g` samples per prompt for prompts [begin, end).
-  auto judge = [&](int64_t begin, int64_t end, int64_t g, const SamplingOptions& sampling, std::vector<double>& out) {
-    std::vector<std::string> prompts;
-    for (int64_t i = begin; i < end; ++i) prompts.push_back(dataset[i].prompt);
-    const auto rollout = policy.generate(prompts, sampling);
-    const auto scores =
-        correctness.score(reward_inputs(rollout, [&](int64_t p) -> const PromptRow& { return dataset[begin + p]; }));
-    for (int64_t r = 0; r < rollout.num_rows(); ++r) {
-      out[begin + r / g] += (scores[r] >= options.correct_threshold() ? 1.0 : 0.0) / static_cast<double>(g);
-    }
-  };
-  for (int64_t begin = 0; begin < n; begin += options.batch_prompts()) {
-    const int64_t end = std::min(n, begin + options.batch_prompts());
-    judge(begin, end, 1,
-          SamplingOptions().num_generations(1).top_k(1).max_new_tokens(options.max_new_tokens())
-              .stop_strings(options.stop_strings()).seed(options.seed()),
-          greedy);
-    judge(begin, end, options.num_samples(),
-          SamplingOptions().num_generations(options.num_samples()).temperature(options.temperature())
-              .max_new_tokens(options.max_new_tokens()).stop_strings(options.stop_strings())
-              .seed(options.seed() + static_cast<uint64_t>(begin) + 1),
-          pass);
-  }
-  auto mean_and_stderr = [n](const std::vector<double>& v) {
-    double mean = 0, var = 0;
-    for (double x : v) mean += x / static_cast<double>(n);
-    for (double x : v) var += (x - mean) * (x - mean);
-    const double sample_var = n > 1 ? var / static_cast<double>(n - 1) : 0.0;
-    return std::make_pair(mean, std::sqrt(sample_var / static_cast<double>(n)));
-  };
-  EvalResult result;
-  result.num_prompts = n;
-  result.num_samples = options.num_samples();
-  std::tie(result.greedy_accuracy, result.greedy_stderr) = mean_and_stderr(greedy);
-  std::tie(result.pass_at_1, result.pass_at_1_stderr) = mean_and_stderr(pass);
-  return result;
-}
-
 GrpoTrainer::GrpoTrainer(Policy policy, std::vector<std::shared_ptr<RewardFn>> rewards, PromptDataset train_dataset,
                          GrpoConfig config)
-    : config_((config.validate(), std::move(config))),
-      policy_(std::move(policy)),
+    : Trainer(std::move(policy), std::make_unique<GrpoConfig>(std::move(config))),
+      config_(static_cast<const GrpoConfig&>(args())),
       rewards_(build_rewards(std::move(rewards), config_)),
+      reward_error_policy_(parse_reward_error_policy(config_.reward_error_policy())),
       train_dataset_(std::move(train_dataset)),
       loss_(loss_options(config_)) {
   TORCH_CHECK(train_dataset_.size() >= 1, "GrpoTrainer: the training dataset is empty");
   std::vector<double> weights = config_.reward_weights();
   if (weights.empty()) weights.assign(rewards_.size(), 1.0);
   reward_weights_ = torch::tensor(weights, torch::kFloat64);
-  if (config_.bf16()) policy_.set_autocast_dtype(torch::kBFloat16);
-  if (config_.beta() > 0.0) reference_.emplace(policy_.clone_frozen());
-  optimizer_ = std::make_unique<torch::optim::AdamW>(
-      policy_.parameters(), torch::optim::AdamWOptions(config_.learning_rate())
-                                .betas({config_.adam_beta1(), config_.adam_beta2()})
-                                .eps(config_.adam_epsilon())
-                                .weight_decay(config_.weight_decay()));
-  create_directories(config_.output_dir());
-  write_file_atomically(config_.output_dir() + "/config.json", [&](std::ostream& out) { out << config_.to_json(); });
+  if (config_.beta() > 0.0) reference_.emplace(this->policy().clone_frozen());
 }
 
 void GrpoTrainer::set_eval(PromptDataset dataset, std::shared_ptr<RewardFn> correctness, EvalOptions options) {
@@ -191,174 +108,162 @@ void GrpoTrainer::set_eval(PromptDataset dataset, std::shared_ptr<RewardFn> corr
   eval_options_ = std::move(options);
 }
 
-double GrpoTrainer::learning_rate_at(int64_t update) const {
-  return detail::scheduled_learning_rate(config_.learning_rate(), config_.lr_scheduler_type(), config_.warmup_ratio(),
-                                         update, config_.max_steps() * config_.num_iterations());
-}
-
-std::vector<int64_t> GrpoTrainer::step_prompt_indices() const {
-  const int64_t prompts = config_.per_device_train_batch_size() * config_.gradient_accumulation_steps() /
-                          config_.num_generations();
-  const int64_t n = train_dataset_.size();
-  std::vector<int64_t> indices;
-  int64_t cached_epoch = -1;
-  std::vector<int64_t> order;
-  for (int64_t j = 0; j < prompts; ++j) {
-    const int64_t global = step_ * prompts + j;  // position in the endless shuffled stream
-    if (global / n != cached_epoch) {
-      cached_epoch = global / n;
-      order = train_dataset_.epoch_order(static_cast<uint64_t>(config_.seed()), cached_epoch);
-    }
-    indices.push_back(order[global % n]);
-  }
-  return indices;
-}
-
-std::vector<std::vector<double>> GrpoTrainer::score(const std::vector<RewardInput>& rows, int64_t& errors) const {
-  std::vector<std::vector<double>> columns;
-  for (const auto& reward : rewards_) {
-    try {
-      columns.push_back(reward->score(rows));
-    } catch (const c10::Error& e) {
-      TORCH_CHECK(config_.reward_error_policy() == "nan", "step ", step_ + 1, ": ", e.what_without_backtrace());
-      // Rescore row by row so only the failing rows become NaN.
-      std::vector<double> column;
-      for (const auto& row : rows) {
-        try {
-          column.push_back(reward->score({row})[0]);
-        } catch (const c10::Error& row_error) {
-          column.push_back(std::numeric_limits<double>::quiet_NaN());
-          ++errors;
-          log::warn(c10::str("step ", step_ + 1, ": reward '", reward->name(), "' failed on a row, scored NaN: ",
-                             row_error.what_without_backtrace()));
-        }
-      }
-      columns.push_back(std::move(column));
-    }
-  }
-  return columns;
-}
-
-StepStats GrpoTrainer::step() {
-  const auto step_start = Clock::now();
+ScoredBatch GrpoTrainer::generate_and_score() {
   const auto& c = config_;
-  const int64_t g = c.num_generations();
-  const auto device = policy_.device();
-  StepStats stats;
-  stats.step = step_ + 1;
+  const int64_t g = c.num_generations(), step = global_step();
+  const int64_t prompts = c.per_device_train_batch_size() * c.gradient_accumulation_steps() / g;
+  ScoredBatch batch;
 
-  // 1. Sample G completions per prompt from the current (old) policy.
-  const auto indices = step_prompt_indices();
-  std::vector<std::string> prompts;
-  for (auto i : indices) prompts.push_back(train_dataset_[i].prompt);
+  // 1. Sample G completions for each of the step's B prompts from the current (old) policy.
+  batch.prompt_indices =
+      stream_indices(train_dataset_.size(), static_cast<uint64_t>(c.seed()), step * prompts, prompts);
+  std::vector<std::string> texts;
+  std::vector<const PromptRow*> prompt_rows;
+  for (const auto i : batch.prompt_indices) {
+    prompt_rows.push_back(&train_dataset_[i]);
+    texts.push_back(train_dataset_[i].prompt);
+  }
   const auto sample_start = Clock::now();
-  const auto rollout = policy_.generate(
-      prompts, SamplingOptions()
-                   .num_generations(g)
-                   .max_new_tokens(c.max_completion_length())
-                   .temperature(c.temperature())
-                   .top_p(c.top_p())
-                   .top_k(c.top_k())
-                   .stop_strings(c.stop_strings())
-                   .seed(static_cast<uint64_t>(c.seed()) * 1000003ULL + static_cast<uint64_t>(step_)));
-  const double sample_seconds = seconds_since(sample_start);
+  batch.rollout = policy().generate(
+      texts, SamplingOptions()
+                 .num_generations(g)
+                 .max_new_tokens(c.max_completion_length())
+                 .temperature(c.temperature())
+                 .top_p(c.top_p())
+                 .top_k(c.top_k())
+                 .stop_strings(c.stop_strings())
+                 .seed(static_cast<uint64_t>(c.seed()) * 1000003ULL + static_cast<uint64_t>(step)));
+  batch.sampling_seconds = seconds_since(sample_start);
+  const auto& rollout = batch.rollout;
   const int64_t n = rollout.num_rows();
 
-  // 2. Score every completion with every reward: [N, K].
-  const auto lengths = rollout.completion_mask.sum(1).cpu();
-  const auto truncated_cpu = rollout.truncated.cpu();
-  const auto rows =
-      reward_inputs(rollout, [&](int64_t p) -> const PromptRow& { return train_dataset_[indices[p]]; });
-  const auto columns = score(rows, stats.reward_errors);
-  auto rewards_per_func = torch::empty({n, static_cast<int64_t>(rewards_.size())}, torch::kFloat64);
-  for (size_t k = 0; k < columns.size(); ++k) {
-    for (int64_t r = 0; r < n; ++r) rewards_per_func[r][static_cast<int64_t>(k)] = columns[k][r];
+  // 2. Score every completion with every reward: [N, K] (the rollout is read back once, here).
+  batch.rows = reward_inputs(rollout, prompt_rows);
+  batch.rewards = score_rewards(rewards_, batch.rows, reward_error_policy_, c10::str("step ", step + 1));
+  const auto prompt_lengths = rollout.prompt_mask.sum(1).cpu();
+  for (int64_t r = 0; r < n; ++r) {
+    batch.completion_lengths.push_back(static_cast<int64_t>(batch.rows[static_cast<size_t>(r)].completion_ids.size()));
+    batch.prompt_lengths.push_back(prompt_lengths[r].item<int64_t>());
   }
 
   // 3. Group-relative advantages (DeepSeekMath sec. 4.1.2).
-  const auto adv = compute_advantages(rewards_per_func, reward_weights_,
-                                      AdvantageOptions(g).scale_rewards(c.scale_rewards()));
-  const auto advantages = adv.advantages.to(torch::kFloat32).to(device);
+  batch.advantages = compute_advantages(batch.rewards.rewards_per_func, reward_weights_,
+                                        AdvantageOptions(g).scale_rewards(c.scale_rewards()));
+  batch.device_advantages = batch.advantages.advantages.to(rollout.completion_ids.device(), torch::kFloat32);
 
-  // 4. Completion mask (optionally without truncated completions), reference and old logprobs.
-  auto mask = rollout.completion_mask.to(torch::kFloat32);
-  if (c.mask_truncated_completions()) mask = mask * (~rollout.truncated).to(torch::kFloat32).unsqueeze(1);
-  const double num_items = mask.sum().item<double>();
-  const auto log_options = LogprobOptions().temperature(c.temperature());
+  // 4. Tokens in the loss (optionally without truncated completions), reference and old logprobs.
+  batch.loss_mask = rollout.completion_mask.to(torch::kFloat32);
+  if (c.mask_truncated_completions()) {
+    batch.loss_mask = batch.loss_mask * (~rollout.truncated).to(torch::kFloat32).unsqueeze(1);
+  }
+  for (int64_t r = 0; r < n; ++r) {
+    const bool dropped = c.mask_truncated_completions() && batch.rows[static_cast<size_t>(r)].truncated;
+    if (!dropped) batch.num_items += static_cast<double>(batch.completion_lengths[static_cast<size_t>(r)]);
+  }
   const int64_t micro = c.per_device_train_batch_size();
-  auto rows_of = [&](const torch::Tensor& t, int64_t begin) { return t.narrow(0, begin, std::min(micro, n - begin)); };
-  auto score_rows = [&](Policy& p, int64_t begin, const LogprobOptions& o) {
-    return p.logprobs(rows_of(rollout.prompt_ids, begin), rows_of(rollout.prompt_mask, begin),
-                      rows_of(rollout.completion_ids, begin), rows_of(rollout.completion_mask, begin), o);
+  const auto options = LogprobOptions().temperature(c.temperature());
+  auto score_all = [&](Policy& scorer) {
+    std::vector<torch::Tensor> parts;
+    for (int64_t begin = 0; begin < n; begin += micro) {
+      const int64_t rows = std::min(micro, n - begin);
+      parts.push_back(scorer
+                          .logprobs(rollout.prompt_ids.narrow(0, begin, rows), rollout.prompt_mask.narrow(0, begin, rows),
+                                    rollout.completion_ids.narrow(0, begin, rows),
+                                    rollout.completion_mask.narrow(0, begin, rows), options)
+                          .logprobs);
+    }
+    return torch::cat(parts);
   };
-  std::vector<torch::Tensor> ref_logprobs, old_logprobs;
   {
     torch::NoGradGuard no_grad;
-    for (int64_t begin = 0; begin < n; begin += micro) {
-      if (reference_) ref_logprobs.push_back(score_rows(*reference_, begin, log_options).logprobs);
-      if (c.num_iterations() > 1) old_logprobs.push_back(score_rows(policy_, begin, log_options).logprobs);
-    }
+    if (reference_) batch.ref_logprobs = score_all(*reference_);
+    if (c.num_iterations() > 1) batch.old_logprobs = score_all(policy());
   }
+  return batch;
+}
 
-  // 5. num_iterations optimizer updates over the generation batch, in micro-batches.
-  const auto train_start = Clock::now();
-  double loss_sum = 0, kl_sum = 0, low_sum = 0, high_sum = 0, region_sum = 0, entropy_sum = 0;
-  int64_t micro_count = 0, entropy_count = 0;
-  double trained_tokens = 0;
-  const auto params = policy_.parameters();
+UpdateStats GrpoTrainer::optimize(const ScoredBatch& batch) {
+  const auto& c = config_;
+  const auto& rollout = batch.rollout;
+  const int64_t n = rollout.num_rows(), micro = c.per_device_train_batch_size();
+  const auto start = Clock::now();
+  const auto log_options = LogprobOptions().temperature(c.temperature());
+  const auto rows_of = [&](const torch::Tensor& t, int64_t begin) { return t.narrow(0, begin, std::min(micro, n - begin)); };
+  const auto device_options = torch::TensorOptions().device(rollout.completion_ids.device()).dtype(torch::kFloat32);
+
+  UpdateStats out;
+  double tokens_per_pass = 0;
+  for (size_t r = 0; r < batch.rows.size(); ++r) {
+    tokens_per_pass += static_cast<double>(batch.prompt_lengths[r] + batch.completion_lengths[r]);
+  }
+  // Sums over the step's micro-batches, kept on the device: loss, kl, ratio, clip low, high,
+  // region (means per micro-batch), then entropy over tokens and the token count (first update).
+  enum Sum { kLoss, kKl, kRatio, kLow, kHigh, kRegion, kEntropy, kEntropyTokens, kSums };
+  auto sums = torch::zeros({kSums}, device_options);
+  int64_t micro_batches = 0;
   for (int64_t it = 0; it < c.num_iterations(); ++it) {
-    const int64_t update = step_ * c.num_iterations() + it;
-    stats.learning_rate = learning_rate_at(update);
-    for (auto& group : optimizer_->param_groups()) {
-      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(stats.learning_rate);
-    }
-    optimizer_->zero_grad();
-    for (int64_t begin = 0, b = 0; begin < n; begin += micro, ++b) {
-      const auto scored = score_rows(policy_, begin, LogprobOptions(log_options).with_entropy(it == 0));
+    const int64_t update = global_step() * c.num_iterations() + it;
+    out.learning_rate = begin_update(update, c.max_steps() * c.num_iterations());
+    auto update_loss = torch::zeros({}, device_options);
+    for (int64_t begin = 0; begin < n; begin += micro) {
+      const auto scored = policy().logprobs(rows_of(rollout.prompt_ids, begin), rows_of(rollout.prompt_mask, begin),
+                                            rows_of(rollout.completion_ids, begin),
+                                            rows_of(rollout.completion_mask, begin),
+                                            LogprobOptions(log_options).with_entropy(it == 0));
       GrpoLossInputs in;
       in.logprobs = scored.logprobs;
-      if (c.num_iterations() > 1) in.old_logprobs = old_logprobs[b];
-      if (reference_) in.ref_logprobs = ref_logprobs[b];
-      in.advantages = rows_of(advantages, begin);
-      in.completion_mask = rows_of(mask, begin);
-      in.num_items_in_batch = std::max(num_items, 1.0);
-      in.gradient_accumulation_steps = (n + micro - 1) / micro;
-      const auto out = loss_(in);
-      const double loss_value = out.loss.item<double>();
-      TORCH_CHECK(std::isfinite(loss_value), "step ", step_ + 1, ": loss is ", loss_value,
-                  " (kl ", out.kl_mean.item<double>(), ", ratio mean ", out.ratio_mean.item<double>(),
-                  ", reward mean ", adv.reward_mean.item<double>(), "); stopping");
-      out.loss.backward();
-      loss_sum += loss_value;
-      kl_sum += out.kl_mean.item<double>();
-      low_sum += out.clip_ratio_low_mean.item<double>();
-      high_sum += out.clip_ratio_high_mean.item<double>();
-      region_sum += out.clip_ratio_region_mean.item<double>();
-      ++micro_count;
+      if (batch.old_logprobs.defined()) in.old_logprobs = rows_of(batch.old_logprobs, begin);
+      if (batch.ref_logprobs.defined()) in.ref_logprobs = rows_of(batch.ref_logprobs, begin);
+      in.advantages = rows_of(batch.device_advantages, begin);
+      in.completion_mask = rows_of(batch.loss_mask, begin);
+      in.num_items_in_batch = std::max(batch.num_items, 1.0);
+      in.gradient_accumulation_steps = c.gradient_accumulation_steps();
+      const auto loss = loss_(in);
+      loss.loss.backward();
+      const auto value = loss.loss.detach().to(torch::kFloat32);
+      update_loss += value;
+      auto entropy = torch::zeros({2}, device_options);
       if (it == 0) {
         const auto m = rows_of(rollout.completion_mask, begin).to(torch::kFloat32);
-        entropy_sum += (scored.entropy * m).sum().item<double>();
-        entropy_count += m.sum().item<int64_t>();
+        entropy = torch::stack({(scored.entropy * m).sum(), m.sum()});
       }
-      trained_tokens += static_cast<double>(rows_of(rollout.prompt_mask, begin).sum().item<int64_t>() +
-                                            rows_of(rollout.completion_mask, begin).sum().item<int64_t>());
+      sums += torch::cat({torch::stack({value, loss.kl_mean, loss.ratio_mean, loss.clip_ratio_low_mean,
+                                        loss.clip_ratio_high_mean, loss.clip_ratio_region_mean})
+                              .to(torch::kFloat32),
+                          entropy});
+      ++micro_batches;
     }
-    const double max_norm = c.max_grad_norm() > 0 ? c.max_grad_norm() : std::numeric_limits<double>::infinity();
-    stats.grad_norm = torch::nn::utils::clip_grad_norm_(params, max_norm);
-    optimizer_->step();
+    out.trained_tokens += tokens_per_pass;
+    const auto grad_norm = clip_gradients();
+    // The one read of the device per update: the update's loss and gradient norm, checked
+    // before the optimizer touches the parameters, and the running sums.
+    const auto host =
+        torch::cat({torch::stack({update_loss, grad_norm.to(torch::kFloat32)}), sums}).to(torch::kCPU, torch::kFloat64);
+    const auto* v = host.data_ptr<double>();
+    const double* sum = v + 2;
+    const double m = static_cast<double>(micro_batches);
+    TORCH_CHECK(std::isfinite(v[0]) && std::isfinite(v[1]), "step ", global_step() + 1, ": loss is ", v[0],
+                ", gradient norm ", v[1], " (kl ", sum[kKl] / m, ", ratio mean ", sum[kRatio] / m, ", reward mean ",
+                batch.advantages.reward_mean.item<double>(), "); stopping before the update");
+    finish_update();
+    out.loss += v[0] / static_cast<double>(c.num_iterations());
+    out.grad_norm = v[1];
+    out.kl = sum[kKl] / m;
+    out.clip_ratio_low = sum[kLow] / m;
+    out.clip_ratio_high = sum[kHigh] / m;
+    out.clip_ratio_region = sum[kRegion] / m;
+    out.entropy = sum[kEntropyTokens] > 0 ? sum[kEntropy] / sum[kEntropyTokens] : 0.0;
   }
-  const double train_seconds = seconds_since(train_start);
-  ++step_;
+  out.seconds = seconds_since(start);
+  return out;
+}
 
-  // 6. Statistics.
-  const auto micro_d = static_cast<double>(micro_count);
-  // The loss is summed over a gradient-accumulation window; report it per update.
-  stats.loss = loss_sum / static_cast<double>(c.num_iterations());
-  stats.kl = kl_sum / micro_d;
-  stats.clip_ratio_low = low_sum / micro_d;
-  stats.clip_ratio_high = high_sum / micro_d;
-  stats.clip_ratio_region = region_sum / micro_d;
-  stats.entropy = entropy_count > 0 ? entropy_sum / static_cast<double>(entropy_count) : 0.0;
+StepStats GrpoTrainer::log_step(const ScoredBatch& batch, const UpdateStats& update, double step_seconds) {
+  count_step();
+  const auto& adv = batch.advantages;
+  StepStats stats;
+  stats.step = global_step();
+  stats.loss = update.loss;
   stats.reward = adv.reward_mean.item<double>();
   stats.reward_std = adv.reward_std.item<double>();
   stats.frac_reward_zero_std = adv.frac_reward_zero_std.item<double>();
@@ -366,86 +271,82 @@ StepStats GrpoTrainer::step() {
     stats.reward_means[rewards_[k]->name()] = adv.reward_mean_per_func[static_cast<int64_t>(k)].item<double>();
     stats.reward_stds[rewards_[k]->name()] = adv.reward_std_per_func[static_cast<int64_t>(k)].item<double>();
   }
-  const auto lengths_d = lengths.to(torch::kFloat64);
-  stats.completion_length_mean = lengths_d.mean().item<double>();
-  stats.completion_length_max = lengths_d.max().item<double>();
-  stats.truncated_ratio = truncated_cpu.to(torch::kFloat64).mean().item<double>();
-  stats.sampling_tokens_per_second = lengths_d.sum().item<double>() / std::max(sample_seconds, 1e-9);
-  stats.training_tokens_per_second = trained_tokens / std::max(train_seconds, 1e-9);
-  stats.step_seconds = seconds_since(step_start);
+  stats.reward_errors = batch.rewards.errors;
+  stats.kl = update.kl;
+  stats.entropy = update.entropy;
+  stats.clip_ratio_low = update.clip_ratio_low;
+  stats.clip_ratio_high = update.clip_ratio_high;
+  stats.clip_ratio_region = update.clip_ratio_region;
+  double length_sum = 0, length_max = 0, clipped = 0;
+  for (size_t r = 0; r < batch.rows.size(); ++r) {
+    const auto length = static_cast<double>(batch.completion_lengths[r]);
+    length_sum += length;
+    length_max = std::max(length_max, length);
+    clipped += batch.rows[r].truncated ? 1.0 : 0.0;
+  }
+  const auto n = static_cast<double>(batch.rows.size());
+  stats.completion_length_mean = length_sum / n;
+  stats.completion_length_max = length_max;
+  stats.clipped_ratio = clipped / n;
+  stats.learning_rate = update.learning_rate;
+  stats.grad_norm = update.grad_norm;
+  stats.sampling_tokens_per_second = length_sum / std::max(batch.sampling_seconds, 1e-9);
+  stats.training_tokens_per_second = update.trained_tokens / std::max(update.seconds, 1e-9);
+  stats.step_seconds = step_seconds;
 
-  append_line(c.output_dir() + "/metrics.jsonl", stats.to_json());
-  if (c.log_completions_steps() > 0 && step_ % c.log_completions_steps() == 0) {
-    const auto adv_cpu = adv.advantages.cpu();
-    for (int64_t r = 0; r < n; ++r) {
+  const auto& dir = config_.output_dir();
+  log_metrics(stats.to_json());
+  if (config_.log_completions_steps() > 0 && stats.step % config_.log_completions_steps() == 0) {
+    const auto advantages = adv.advantages.accessor<double, 1>();
+    const auto rewards = batch.rewards.rewards_per_func.accessor<double, 2>();
+    for (size_t r = 0; r < batch.rows.size(); ++r) {
       Json sample;
-      sample["step"] = step_;
-      sample["prompt"] = rows[r].prompt;
-      sample["completion"] = rows[r].completion;
-      for (size_t k = 0; k < rewards_.size(); ++k) sample["rewards"][rewards_[k]->name()] = finite_or_null(columns[k][r]);
-      sample["advantage"] = adv_cpu[r].item<double>();
-      append_line(c.output_dir() + "/samples.jsonl", sample.dump(-1, ' ', false, Json::error_handler_t::replace));
+      sample["step"] = stats.step;
+      sample["prompt"] = batch.rows[r].prompt;
+      sample["completion"] = batch.rows[r].completion;
+      for (size_t k = 0; k < rewards_.size(); ++k) {
+        sample["rewards"][rewards_[k]->name()] = finite_or_null(rewards[static_cast<int64_t>(r)][static_cast<int64_t>(k)]);
+      }
+      sample["advantage"] = advantages[static_cast<int64_t>(r)];
+      append_line(dir + "/samples.jsonl", sample.dump(-1, ' ', false, Json::error_handler_t::replace));
     }
   }
   return stats;
 }
 
-void GrpoTrainer::train() {
+StepStats GrpoTrainer::step() {
   const auto start = Clock::now();
-  const int64_t first = step_;
-  const bool tty = ::isatty(STDOUT_FILENO) != 0;
-  while (step_ < config_.max_steps()) {
-    const auto stats = step();
-    if (step_ % config_.logging_steps() == 0 || step_ == config_.max_steps()) {
-      const double elapsed = seconds_since(start);
-      const double eta = elapsed / static_cast<double>(step_ - first) * static_cast<double>(config_.max_steps() - step_);
-      std::ostringstream line;
-      if (tty) {
-        const int width = 20;
-        const int filled = static_cast<int>(width * step_ / config_.max_steps());
-        line << '[' << std::string(filled, '#') << std::string(width - filled, '.') << "] ";
-      }
-      line << "step " << step_ << "/" << config_.max_steps() << std::fixed << std::setprecision(3)
-           << " | reward " << stats.reward << " ± " << stats.reward_std;
-      for (const auto& [name, mean] : stats.reward_means) line << " | " << name << " " << mean;
-      line << " | kl " << stats.kl << " | len " << std::setprecision(1) << stats.completion_length_mean
-           << " | " << std::setprecision(2) << stats.step_seconds << " s | eta " << std::setprecision(0) << eta << " s";
-      log::info(line.str());
-    }
-    if (config_.save_steps() > 0 && step_ % config_.save_steps() == 0) save_checkpoint();
-    if (eval_dataset_ && config_.eval_steps() > 0 && step_ % config_.eval_steps() == 0) {
-      const auto result = evaluate(policy_, *eval_dataset_, *eval_correctness_, eval_options_);
-      append_line(config_.output_dir() + "/eval.jsonl", "{\"step\": " + std::to_string(step_) + ", \"eval\": " +
-                                                           result.to_json() + "}");
-      log::info(c10::str("eval at step ", step_, ": greedy ", result.greedy_accuracy, ", pass@1 ", result.pass_at_1));
-    }
-  }
-  if (config_.save_steps() == 0 || step_ % config_.save_steps() != 0) save_checkpoint();
-  policy_.save_pretrained(config_.output_dir() + "/model");
+  const auto batch = generate_and_score();
+  const auto update = optimize(batch);
+  return log_step(batch, update, seconds_since(start));
 }
 
-std::string GrpoTrainer::save_checkpoint() {
-  return detail::write_checkpoint(config_.output_dir(), step_, config_.save_total_limit(), [&](const std::string& dir) {
-    policy_.save_pretrained(dir);
-    if (reference_) reference_->save(dir + "/reference.safetensors");
-    torch::save(*optimizer_, dir + "/optimizer.pt");
-    write_file_atomically(dir + "/trainer_state.json", [&](std::ostream& out) {
-      out << Json{{"global_step", step_}, {"config", Json::parse(config_.to_json())}}.dump(2);
-    });
-  });
+std::string GrpoTrainer::train_step() {
+  const auto stats = step();
+  std::ostringstream line;
+  line << std::fixed << std::setprecision(3) << "reward " << stats.reward << " ± " << stats.reward_std;
+  for (const auto& [name, mean] : stats.reward_means) line << " | " << name << " " << mean;
+  line << " | kl " << stats.kl << " | len " << std::setprecision(1) << stats.completion_length_mean;
+  return line.str();
 }
 
-void GrpoTrainer::resume(const std::string& checkpoint) {
-  const auto dir = detail::resolve_checkpoint(checkpoint, config_.output_dir());
-  const auto state = detail::read_trainer_state(dir, {"model.safetensors", "optimizer.pt", "trainer_state.json"});
-  policy_.load(dir + "/model.safetensors");
-  if (reference_) {
-    TORCH_CHECK(path_exists(dir + "/reference.safetensors"), "checkpoint '", dir,
-                "' has no reference.safetensors, but beta = ", config_.beta(), " needs the reference model");
-    reference_->load(dir + "/reference.safetensors");
-  }
-  torch::load(*optimizer_, dir + "/optimizer.pt");
-  step_ = state["global_step"].get<int64_t>();
+void GrpoTrainer::after_step() {
+  if (!eval_dataset_ || config_.eval_steps() == 0 || global_step() % config_.eval_steps() != 0) return;
+  const auto result = evaluate(policy(), *eval_dataset_, *eval_correctness_, eval_options_);
+  append_line(config_.output_dir() + "/eval.jsonl",
+              "{\"step\": " + std::to_string(global_step()) + ", \"eval\": " + result.to_json() + "}");
+  log::info(c10::str("eval at step ", global_step(), ": greedy ", result.greedy_accuracy, ", pass@1 ", result.pass_at_1));
+}
+
+void GrpoTrainer::save_extra_files(const std::string& dir) const {
+  if (reference_) reference_->save(dir + "/reference.safetensors");
+}
+
+void GrpoTrainer::load_extra_files(const std::string& dir) {
+  if (!reference_) return;
+  TORCH_CHECK(path_exists(dir + "/reference.safetensors"), "checkpoint '", dir,
+              "' has no reference.safetensors, but beta = ", config_.beta(), " needs the reference model");
+  reference_->load(dir + "/reference.safetensors");
 }
 
 }  // namespace grpo

@@ -1,8 +1,10 @@
 #include <grpo/trainer/grpo_config.h>
+#include <grpo/trainer/sft_config.h>
 
 #include "support/expect_error.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 using grpo::testing::expect_error;
 
@@ -55,9 +57,122 @@ TEST(GrpoConfig, ValidateNamesFieldAndValue) {
   expect_error([] { valid().epsilon(1.5).validate(); }, "epsilon must be in [0, 1), got 1.5");
   expect_error([] { valid().per_device_train_batch_size(6).validate(); },
                "= 6 completions must be a multiple of num_generations = 8");
-  expect_error([] { grpo::GrpoConfig().validate(); }, "reward_funcs must be a non-empty list");
   expect_error([] { valid().reward_weights({1.0}).validate(); }, "reward_weights must be empty or one weight");
   expect_error([] { valid().lr_scheduler_type("step").validate(); }, "lr_scheduler_type must be linear, cosine or constant, got 'step'");
   expect_error([] { valid().reward_error_policy("skip").validate(); }, "reward_error_policy must be fail or nan");
   expect_error([] { valid().top_p(0).validate(); }, "top_p must be in (0, 1], got 0");
+}
+
+// Every field with a value other than its default, set through the setters and written
+// independently as the JSON the config must produce: a field left out of the config's field list
+// (so neither written nor read) makes the two differ.
+TEST(GrpoConfig, JsonHoldsEveryFieldOfAnIndependentList) {
+  const auto config = grpo::GrpoConfig()
+                          .output_dir("out/x")
+                          .device("cpu")
+                          .seed(7)
+                          .max_steps(11)
+                          .per_device_train_batch_size(4)
+                          .gradient_accumulation_steps(3)
+                          .learning_rate(0.5)
+                          .adam_beta1(0.8)
+                          .adam_beta2(0.95)
+                          .adam_epsilon(1e-6)
+                          .weight_decay(0.1)
+                          .max_grad_norm(2.0)
+                          .lr_scheduler_type("cosine")
+                          .warmup_ratio(0.25)
+                          .bf16(true)
+                          .logging_steps(5)
+                          .save_steps(6)
+                          .save_total_limit(3)
+                          .num_generations(4)
+                          .num_iterations(2)
+                          .max_completion_length(64)
+                          .temperature(0.7)
+                          .top_p(0.9)
+                          .top_k(5)
+                          .stop_strings({"</answer>"})
+                          .loss_type(grpo::LossType::kBnpo)
+                          .importance_sampling_level(grpo::ImportanceSamplingLevel::kSequence)
+                          .scale_rewards(grpo::ScaleRewards::kBatch)
+                          .beta(0.04)
+                          .epsilon(0.1)
+                          .epsilon_high(0.3)
+                          .delta(1.5)
+                          .use_bias_correction_kl(false)
+                          .mask_truncated_completions(true)
+                          .reward_funcs({{"format", {}}, {"cosine_length", {{"max_len", "64"}}}})
+                          .reward_weights({1.0, 0.5})
+                          .reward_error_policy("nan")
+                          .log_completions_steps(3)
+                          .eval_steps(9);
+  const auto expected = nlohmann::json::parse(R"({
+    "output_dir": "out/x", "device": "cpu", "seed": 7, "max_steps": 11,
+    "per_device_train_batch_size": 4, "gradient_accumulation_steps": 3,
+    "learning_rate": 0.5, "adam_beta1": 0.8, "adam_beta2": 0.95, "adam_epsilon": 1e-6,
+    "weight_decay": 0.1, "max_grad_norm": 2.0, "lr_scheduler_type": "cosine", "warmup_ratio": 0.25,
+    "bf16": true, "logging_steps": 5, "save_steps": 6, "save_total_limit": 3,
+    "num_generations": 4, "num_iterations": 2, "max_completion_length": 64, "temperature": 0.7,
+    "top_p": 0.9, "top_k": 5, "stop_strings": ["</answer>"], "loss_type": "bnpo",
+    "importance_sampling_level": "sequence", "scale_rewards": "batch", "beta": 0.04,
+    "epsilon": 0.1, "epsilon_high": 0.3, "delta": 1.5, "use_bias_correction_kl": false,
+    "mask_truncated_completions": true,
+    "reward_funcs": [{"name": "format", "params": {}}, {"name": "cosine_length", "params": {"max_len": "64"}}],
+    "reward_weights": [1.0, 0.5], "reward_error_policy": "nan", "log_completions_steps": 3,
+    "eval_steps": 9})");
+  EXPECT_EQ(nlohmann::json::parse(config.to_json()), expected);
+  // Reading it back gives every value again, also through the expected text itself.
+  EXPECT_EQ(nlohmann::json::parse(grpo::GrpoConfig::from_json(expected.dump()).to_json()), expected);
+  EXPECT_NO_THROW(config.validate());
+}
+
+TEST(SftConfig, JsonHoldsEveryFieldOfAnIndependentList) {
+  const auto config = grpo::SftConfig()
+                          .output_dir("out/s")
+                          .device("cpu")
+                          .seed(3)
+                          .max_steps(12)
+                          .per_device_train_batch_size(2)
+                          .gradient_accumulation_steps(4)
+                          .learning_rate(0.01)
+                          .adam_beta1(0.5)
+                          .adam_beta2(0.9)
+                          .adam_epsilon(1e-7)
+                          .weight_decay(0.2)
+                          .max_grad_norm(0.0)
+                          .lr_scheduler_type("linear")
+                          .warmup_ratio(0.0)
+                          .bf16(true)
+                          .logging_steps(2)
+                          .save_steps(4)
+                          .save_total_limit(5);
+  const auto expected = nlohmann::json::parse(R"({
+    "output_dir": "out/s", "device": "cpu", "seed": 3, "max_steps": 12,
+    "per_device_train_batch_size": 2, "gradient_accumulation_steps": 4, "learning_rate": 0.01,
+    "adam_beta1": 0.5, "adam_beta2": 0.9, "adam_epsilon": 1e-7, "weight_decay": 0.2,
+    "max_grad_norm": 0.0, "lr_scheduler_type": "linear", "warmup_ratio": 0.0, "bf16": true,
+    "logging_steps": 2, "save_steps": 4, "save_total_limit": 5})");
+  EXPECT_EQ(nlohmann::json::parse(config.to_json()), expected);
+  EXPECT_EQ(nlohmann::json::parse(grpo::SftConfig::from_json(expected.dump()).to_json()), expected);
+}
+
+TEST(SftConfig, DefaultsAreSftsOwn) {
+  const grpo::SftConfig sft;
+  const grpo::GrpoConfig grpo_config;
+  EXPECT_EQ(sft.output_dir(), "runs/sft");
+  EXPECT_EQ(sft.max_steps(), 500);
+  EXPECT_EQ(sft.per_device_train_batch_size(), 32);
+  EXPECT_EQ(sft.learning_rate(), 1e-3);
+  EXPECT_EQ(sft.lr_scheduler_type(), "cosine");
+  EXPECT_EQ(sft.warmup_ratio(), 0.05);
+  EXPECT_EQ(sft.logging_steps(), 50);
+  EXPECT_EQ(grpo_config.output_dir(), "runs/grpo");
+  EXPECT_EQ(grpo_config.learning_rate(), 1e-6);
+  EXPECT_EQ(grpo_config.lr_scheduler_type(), "linear");
+  // The shared validation names the config it runs for.
+  expect_error([] { grpo::SftConfig().gradient_accumulation_steps(0).validate(); },
+               "SftConfig: gradient_accumulation_steps must be >= 1, got 0");
+  expect_error([] { grpo::GrpoConfig().max_grad_norm(-1).validate(); },
+               "GrpoConfig: max_grad_norm must be >= 0, got -1");
 }

@@ -161,6 +161,39 @@ TEST(GrpoTrainer, RejectsMismatchedRewards) {
   expect_error(
       [&] { grpo::GrpoTrainer(tiny_policy(0), {share_of_a(), share_of_a()}, prompts(), toy_config(dir.path())); },
       "2 reward objects for 1 entries of reward_funcs");
+  expect_error([&] { grpo::GrpoTrainer(tiny_policy(0), {}, prompts(), toy_config(dir.path()).reward_funcs({})); },
+               "no rewards");
+  expect_error(
+      [&] {
+        grpo::GrpoTrainer(tiny_policy(0), {share_of_a()}, prompts(), toy_config(dir.path()).reward_funcs({{"format", {}}}));
+      },
+      "reward 0 is 'share_of_a' but reward_funcs names 'format'");
+  expect_error(
+      [&] {
+        grpo::GrpoTrainer(tiny_policy(0), {share_of_a()}, prompts(),
+                          toy_config(dir.path()).reward_funcs({}).reward_weights({1.0, 2.0}));
+      },
+      "reward_weights must be empty or one weight per reward (count), got 2 for 1 rewards");
+}
+
+TEST(GrpoTrainer, RewardObjectsNeedNoNames) {
+  TempDir dir;
+  grpo::GrpoTrainer trainer(tiny_policy(0), {share_of_a()}, prompts(), toy_config(dir.path()).reward_funcs({}));
+  const auto stats = trainer.step();
+  EXPECT_EQ(stats.reward_means.count("share_of_a"), 1u);
+}
+
+TEST(GrpoTrainer, RejectsAPolicyOnAnotherDeviceThanTheConfigs) {
+  if (!torch::cuda::is_available()) {
+    TempDir dir;
+    // "cuda" cannot even be parsed without a GPU; the check names the device either way.
+    expect_error([&] { grpo::GrpoTrainer(tiny_policy(0), {share_of_a()}, prompts(), toy_config(dir.path()).device("cuda")); },
+                 "cuda");
+    return;
+  }
+  TempDir dir;
+  expect_error([&] { grpo::GrpoTrainer(tiny_policy(0), {share_of_a()}, prompts(), toy_config(dir.path()).device("cuda")); },
+               "but the policy is on cpu");
 }
 
 TEST(SftTrainer, LearnsToImitateCompletions) {
@@ -223,15 +256,163 @@ TEST(SftConfig, JsonRoundTripAndErrors) {
 }
 
 
-TEST(GrpoTrainer, Bf16RunsUnderAutocastWithFloat32Parameters) {
+// bf16 mixed precision against float32 on the same scored batch: the loss, KL, entropy and
+// gradient norm of an update agree within bfloat16's rounding (8 significand bits: relative
+// error ~2^-8 per operation), and the parameters stay float32.
+TEST(GrpoTrainer, Bf16UpdateAgreesWithFloat32WithinBf16Rounding) {
   TempDir dir;
-  grpo::GrpoTrainer trainer(tiny_policy(0), {share_of_a()}, prompts(),
-                            toy_config(dir.path()).bf16(true).num_iterations(1));
-  EXPECT_EQ(trainer.policy().autocast_dtype(), torch::kBFloat16);
-  const auto stats = trainer.step();
-  EXPECT_TRUE(std::isfinite(stats.loss));
-  EXPECT_EQ(trainer.policy().parameters().front().scalar_type(), torch::kFloat32);
+  auto config = toy_config(dir.path()).num_iterations(1).max_steps(3);
+  grpo::GrpoTrainer f32(tiny_policy(6), {share_of_a()}, prompts(), config.output_dir(dir.file("f32")));
+  grpo::GrpoTrainer bf16(tiny_policy(6), {share_of_a()}, prompts(), config.output_dir(dir.file("bf16")).bf16(true));
+  EXPECT_EQ(bf16.policy().autocast_dtype(), torch::kBFloat16);
+  const auto batch = f32.generate_and_score();
+  const auto a = f32.optimize(batch);
+  const auto b = bf16.optimize(batch);
+  std::cout << "float32 vs bf16: loss " << a.loss << " / " << b.loss << ", entropy " << a.entropy << " / "
+            << b.entropy << ", grad norm " << a.grad_norm << " / " << b.grad_norm << "\n";
+  EXPECT_NEAR(b.loss, a.loss, 0.02 + 0.02 * std::abs(a.loss));
+  EXPECT_NEAR(b.entropy, a.entropy, 0.02 * a.entropy);
+  EXPECT_NEAR(b.kl, a.kl, 1e-3);
+  EXPECT_NEAR(b.grad_norm, a.grad_norm, 0.05 * a.grad_norm);
+  EXPECT_EQ(bf16.policy().parameters().front().scalar_type(), torch::kFloat32);
   grpo::SftTrainer sft(tiny_policy(0), {{"ab>", "aa"}}, grpo::SftConfig().output_dir(dir.file("sft")).bf16(true));
   EXPECT_EQ(sft.policy().autocast_dtype(), torch::kBFloat16);
-  EXPECT_TRUE(std::isfinite(sft.step().loss));
+  grpo::SftTrainer sft32(tiny_policy(0), {{"ab>", "aa"}}, grpo::SftConfig().output_dir(dir.file("sft32")));
+  const double loss_bf16 = sft.step().loss, loss_f32 = sft32.step().loss;
+  EXPECT_NEAR(loss_bf16, loss_f32, 0.02 * loss_f32);
+}
+
+// Gradient accumulation: for every loss_type, a step whose generation batch is split into 4
+// micro-batches reaches the parameters of the same step taken as one micro-batch. The policy never
+// emits EOS here, so every micro-batch holds the same number of completion tokens and bnpo's
+// per-micro-batch normaliser (TRL's) equals the whole batch's as well.
+TEST(GrpoTrainer, GradientAccumulationEqualsOneUpdateOverTheWholeBatch) {
+  for (const auto loss_type :
+       {grpo::LossType::kGrpo, grpo::LossType::kBnpo, grpo::LossType::kDrGrpo, grpo::LossType::kDapo}) {
+    TempDir dir;
+    auto whole_policy = tiny_policy(4), split_policy = tiny_policy(4);
+    whole_policy.set_eos_token_ids({});
+    split_policy.set_eos_token_ids({});
+    const auto config = toy_config(dir.path()).loss_type(loss_type).num_iterations(2).max_steps(2);
+    grpo::GrpoTrainer whole(whole_policy, {share_of_a()}, prompts(),
+                            grpo::GrpoConfig(config).output_dir(dir.file("whole")).per_device_train_batch_size(16)
+                                .gradient_accumulation_steps(1));
+    grpo::GrpoTrainer split(split_policy, {share_of_a()}, prompts(),
+                            grpo::GrpoConfig(config).output_dir(dir.file("split")).per_device_train_batch_size(4)
+                                .gradient_accumulation_steps(4));
+    for (int i = 0; i < 2; ++i) {
+      const auto a = whole.step(), b = split.step();
+      // AdamW is blind to the gradient's scale, so the scale is checked through the loss and the
+      // gradient norm before clipping.
+      EXPECT_NEAR(a.loss, b.loss, 1e-5) << grpo::to_string(loss_type) << " step " << i + 1;
+      EXPECT_NEAR(a.grad_norm, b.grad_norm, 1e-5 * a.grad_norm) << grpo::to_string(loss_type) << " step " << i + 1;
+    }
+    const double diff = max_difference(whole_policy, split_policy);
+    std::cout << grpo::to_string(loss_type) << ": max |parameter difference| 1 x 16 vs 4 x 4 rows: " << diff << "\n";
+    EXPECT_LT(diff, 1e-5) << grpo::to_string(loss_type);
+  }
+}
+
+TEST(SftTrainer, GradientAccumulationEqualsOneUpdateOverTheWholeBatch) {
+  TempDir dir;
+  // Prompts and completions of different lengths: micro-batches pad differently.
+  std::vector<grpo::SftExample> data = {{"ab>", "ab"}, {"cdd>", "cdd"}, {"d>", "a"}, {"bcab>", "bcbaa"}};
+  auto whole_policy = tiny_policy(1), split_policy = tiny_policy(1);
+  const auto config = grpo::SftConfig().max_steps(3).learning_rate(3e-3).seed(5).warmup_ratio(0);
+  grpo::SftTrainer whole(whole_policy, data,
+                         grpo::SftConfig(config).output_dir(dir.file("whole")).per_device_train_batch_size(4));
+  grpo::SftTrainer split(split_policy, data,
+                         grpo::SftConfig(config).output_dir(dir.file("split")).per_device_train_batch_size(1)
+                             .gradient_accumulation_steps(4));
+  for (int i = 0; i < 3; ++i) {
+    const auto a = whole.step(), b = split.step();
+    EXPECT_NEAR(a.loss, b.loss, 1e-5) << "step " << i + 1;
+    EXPECT_NEAR(a.grad_norm, b.grad_norm, 1e-5 * a.grad_norm) << "step " << i + 1;
+  }
+  const double diff = max_difference(whole_policy, split_policy);
+  std::cout << "SFT: max |parameter difference| 1 x 4 vs 4 x 1 examples: " << diff << "\n";
+  EXPECT_LT(diff, 1e-5);
+}
+
+// StepStats against a hand computation from the scored batch: rewards, lengths and clipping
+// from the rows; KL and the loss from the policy's and the reference's log-probabilities with
+// the K3 formula written out here; entropy from the model's logits through a plain log-softmax.
+TEST(GrpoTrainer, StepStatsMatchAHandComputation) {
+  TempDir dir;
+  auto policy = tiny_policy(5);
+  auto reference = tiny_policy(5);  // the trainer's reference: the policy as it starts
+  const auto config = toy_config(dir.path()).num_iterations(1).beta(0.04).max_steps(3).log_completions_steps(0);
+  grpo::GrpoTrainer trainer(policy, {share_of_a()}, prompts(), config);
+  trainer.step();  // the policy moves away from the reference, so the KL is not 0
+  const auto batch = trainer.generate_and_score();
+  auto before = trainer.policy().clone_frozen();
+  const auto update = trainer.optimize(batch);
+  const auto stats = trainer.log_step(batch, update, 0.5);
+
+  const auto& rows = batch.rows;
+  const auto n = static_cast<int64_t>(rows.size());
+  ASSERT_EQ(n, 16);
+  // Rewards: share of 'a' per completion, mean and unbiased std; groups of 4 with zero std.
+  std::vector<double> r(static_cast<size_t>(n));
+  double mean = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& c = rows[static_cast<size_t>(i)].completion;
+    r[static_cast<size_t>(i)] =
+        c.empty() ? 0.0 : static_cast<double>(std::count(c.begin(), c.end(), 'a')) / static_cast<double>(c.size());
+    mean += r[static_cast<size_t>(i)] / static_cast<double>(n);
+  }
+  double var = 0;
+  for (double x : r) var += (x - mean) * (x - mean) / static_cast<double>(n - 1);
+  int64_t zero_std_rows = 0;
+  for (int64_t g = 0; g < n / 4; ++g) {
+    bool same = true;
+    for (int64_t k = 1; k < 4; ++k) same = same && r[static_cast<size_t>(4 * g + k)] == r[static_cast<size_t>(4 * g)];
+    zero_std_rows += same ? 4 : 0;
+  }
+  EXPECT_NEAR(stats.reward, mean, 1e-12);
+  EXPECT_NEAR(stats.reward_std, std::sqrt(var), 1e-12);
+  EXPECT_NEAR(stats.reward_means.at("share_of_a"), mean, 1e-12);
+  EXPECT_DOUBLE_EQ(stats.frac_reward_zero_std, static_cast<double>(zero_std_rows) / static_cast<double>(n));
+  // Lengths (tokens) and the truncated share.
+  double length_sum = 0, length_max = 0, truncated = 0;
+  for (const auto& row : rows) {
+    length_sum += static_cast<double>(row.completion_ids.size());
+    length_max = std::max(length_max, static_cast<double>(row.completion_ids.size()));
+    truncated += row.truncated ? 1 : 0;
+  }
+  EXPECT_DOUBLE_EQ(stats.completion_length_mean, length_sum / static_cast<double>(n));
+  EXPECT_DOUBLE_EQ(stats.completion_length_max, length_max);
+  EXPECT_DOUBLE_EQ(stats.clipped_ratio, truncated / static_cast<double>(n));
+  // One update with mu = 1: every ratio is exactly 1, nothing is clipped.
+  EXPECT_EQ(stats.clip_ratio_low, 0.0);
+  EXPECT_EQ(stats.clip_ratio_high, 0.0);
+  EXPECT_EQ(stats.clip_ratio_region, 0.0);
+  // KL: K3 = exp(ref - logp) - (ref - logp) - 1, mean over each micro-batch's tokens, then over
+  // the 2 micro-batches. Loss (dapo, ratio 1): sum over tokens of (-A + beta K3) / all tokens.
+  const auto& ro = batch.rollout;
+  torch::NoGradGuard no_grad;
+  const auto logp = before.logprobs(ro).logprobs.to(torch::kFloat64);
+  const auto ref = reference.logprobs(ro).logprobs.to(torch::kFloat64);
+  const auto mask = ro.completion_mask.to(torch::kFloat64);
+  const auto k3 = (torch::exp(ref - logp) - (ref - logp) - 1) * mask;
+  double kl = 0;
+  for (int64_t begin = 0; begin < n; begin += 8) {
+    kl += (k3.narrow(0, begin, 8).sum() / mask.narrow(0, begin, 8).sum()).item<double>() / 2.0;
+  }
+  EXPECT_NEAR(stats.kl, kl, 1e-6);
+  const auto advantages = batch.advantages.advantages.to(torch::kFloat64).unsqueeze(1);
+  const double loss = ((-advantages + 0.04 * k3) * mask).sum().item<double>() / mask.sum().item<double>();
+  EXPECT_NEAR(stats.loss, loss, 1e-5);
+  // Entropy of the policy before the update over the completion tokens, from raw logits.
+  const int64_t p = ro.prompt_ids.size(1), t = ro.completion_ids.size(1);
+  const auto logits = before.model()->forward(torch::cat({ro.prompt_ids, ro.completion_ids}, 1),
+                                              torch::cat({ro.prompt_mask, ro.completion_mask}, 1));
+  const auto vocab = before.tokenizer().vocab_size();
+  const auto log_softmax = torch::log_softmax(logits.narrow(1, p - 1, t).narrow(2, 0, vocab).to(torch::kFloat64), -1);
+  const auto entropy = -(log_softmax.exp() * log_softmax).sum(-1);
+  EXPECT_NEAR(stats.entropy, ((entropy * mask).sum() / mask.sum()).item<double>(), 1e-5);
+  // Step 2 of 3 updates with a linear schedule: lr * (1 - 1/3).
+  EXPECT_NEAR(stats.learning_rate, 3e-3 * (1.0 - 1.0 / 3.0), 1e-15);
+  EXPECT_EQ(stats.step, 2);
+  EXPECT_DOUBLE_EQ(stats.step_seconds, 0.5);
 }

@@ -3,6 +3,7 @@
 /// concept is the same, so a TRL user reads a grpo config without a dictionary.
 
 #include <grpo/core/options.h>
+#include <grpo/trainer/training_args.h>
 
 #include <torch/arg.h>
 
@@ -20,38 +21,31 @@ struct RewardSpec {
   std::map<std::string, std::string> params;
 };
 
-/// Everything a GRPO run needs besides the policy and the data. Read from and written to JSON
+/// Everything a GRPO run needs besides the policy, the rewards and the data: the shared
+/// TrainingArguments (run directory, seed, steps, batch, AdamW, schedule, logging, checkpoints)
+/// plus sampling, the objective and the rewards by name. Read from and written to JSON
 /// (from_json_file(), to_json()); unknown keys are an error. Validated by validate(), which
 /// GrpoTrainer's constructor calls.
-struct GrpoConfig {
-  // --- run ---
-  /// Directory of metrics.jsonl, samples.jsonl, checkpoints and the resolved config.
-  /// Default: `runs/grpo`.
-  TORCH_ARG(std::string, output_dir) = "runs/grpo";
-  /// `auto` (CUDA when present, else CPU), `cpu`, `cuda` or `cuda:N`. Default: `auto`.
-  TORCH_ARG(std::string, device) = "auto";
-  /// Seed of data order, sampling and dropout-free initialisation, >= 0. Default: 42.
-  TORCH_ARG(int64_t, seed) = 42;
-  /// Training steps; one step samples one generation batch and makes num_iterations optimizer
-  /// updates on it, >= 1. Default: 100.
-  TORCH_ARG(int64_t, max_steps) = 100;
+///
+/// Batch: a step samples a generation batch of per_device_train_batch_size *
+/// gradient_accumulation_steps completions, num_generations per prompt, so it draws
+/// (that / num_generations) prompts; it then makes num_iterations optimizer updates on it, each
+/// over all of its micro-batches.
+struct GrpoConfig : TrainingConfig<GrpoConfig> {
+  GrpoConfig() { output_dir("runs/grpo"); }
 
-  // --- batch ---
+  // --- group and updates ---
   /// Completions per prompt (G, the group size), >= 2. Default: 8.
   TORCH_ARG(int64_t, num_generations) = 8;
-  /// Completions per forward/backward micro-batch, >= 1. Default: 8.
-  TORCH_ARG(int64_t, per_device_train_batch_size) = 8;
-  /// Micro-batches per optimizer update, >= 1. A step's generation batch holds
-  /// per_device_train_batch_size * gradient_accumulation_steps completions, a multiple of
-  /// num_generations (so prompts per step = that / G). Default: 1.
-  TORCH_ARG(int64_t, gradient_accumulation_steps) = 1;
-  /// Optimizer updates per generation batch (mu in DeepSeekMath alg. 1), >= 1. Default: 1.
+  /// Optimizer updates per generation batch (mu in DeepSeekMath alg. 1), >= 1; with mu > 1 the
+  /// importance ratio is taken against the sampling policy's log-probabilities. Default: 1.
   TORCH_ARG(int64_t, num_iterations) = 1;
 
   // --- sampling ---
   /// Most tokens per completion, >= 1. Default: 256.
   TORCH_ARG(int64_t, max_completion_length) = 256;
-  /// Sampling temperature, > 0; log-probabilities are taken at the same temperature. Default: 1.
+  /// Sampling temperature, finite and > 0; log-probabilities are taken at the same temperature.
+  /// Default: 1.
   TORCH_ARG(double, temperature) = 1.0;
   /// Nucleus sampling, in (0, 1]. Default: 1 (off).
   TORCH_ARG(double, top_p) = 1.0;
@@ -60,15 +54,22 @@ struct GrpoConfig {
   /// Strings that end a completion (kept in it). Default: none.
   TORCH_ARG(std::vector<std::string>, stop_strings) = {};
 
-  // --- objective (see docs/algorithm.md) ---
+  // --- objective (docs/algorithm.md) ---
+  /// How token losses are aggregated (`grpo`, `bnpo`, `dr_grpo`, `dapo`; see LossType).
+  /// Default: `dapo` (as TRL).
   TORCH_ARG(LossType, loss_type) = LossType::kDapo;
+  /// Importance ratio per token (`token`, GRPO) or per sequence (`sequence`, GSPO
+  /// arXiv:2507.18071). Default: `token`.
   TORCH_ARG(ImportanceSamplingLevel, importance_sampling_level) = ImportanceSamplingLevel::kToken;
+  /// What centred rewards are divided by: the group's std (`group`), the batch's (`batch`) or
+  /// nothing (`none`, Dr. GRPO). Default: `group`.
   TORCH_ARG(ScaleRewards, scale_rewards) = ScaleRewards::kGroup;
-  /// KL coefficient, >= 0; 0 creates no reference model. Default: 0.
+  /// KL coefficient (beta), finite and >= 0; 0 creates no reference model. Default: 0.
   TORCH_ARG(double, beta) = 0.0;
-  /// Lower clip range, in [0, 1). Default: 0.2.
+  /// Lower clip range (TRL's `epsilon`): ratios below 1 - epsilon are clipped, in [0, 1).
+  /// Default: 0.2.
   TORCH_ARG(double, epsilon) = 0.2;
-  /// Upper clip range, >= 0; unset means epsilon. Default: unset.
+  /// Upper clip range, >= 0; unset means epsilon (DAPO's clip-higher uses 0.28). Default: unset.
   TORCH_ARG(std::optional<double>, epsilon_high) = std::nullopt;
   /// Two-sided clipping bound, > 1. Default: unset.
   TORCH_ARG(std::optional<double>, delta) = std::nullopt;
@@ -78,57 +79,38 @@ struct GrpoConfig {
   TORCH_ARG(bool, mask_truncated_completions) = false;
 
   // --- rewards ---
-  /// The rewards, by name and parameters. At least one. Default: none.
+  /// Built-in rewards by name and parameters (make_builtin_reward()), for configs and the CLI.
+  /// A program may instead pass RewardFn objects to GrpoTrainer and leave this empty. Default: none.
   TORCH_ARG(std::vector<RewardSpec>, reward_funcs) = {};
-  /// One weight per reward; empty means all 1. Default: empty.
+  /// One weight per reward, finite; empty means all 1. Default: empty.
   TORCH_ARG(std::vector<double>, reward_weights) = {};
   /// What a reward that throws does: `fail` stops training with the reward, row and message;
   /// `nan` scores the failing rows NaN ("does not apply"), counts them in the metric
   /// `reward_errors` and logs a warning. Default: `fail`.
   TORCH_ARG(std::string, reward_error_policy) = "fail";
 
-  // --- optimizer (AdamW) and schedule ---
-  TORCH_ARG(double, learning_rate) = 1e-6;
-  TORCH_ARG(double, adam_beta1) = 0.9;
-  TORCH_ARG(double, adam_beta2) = 0.999;
-  TORCH_ARG(double, adam_epsilon) = 1e-8;
-  TORCH_ARG(double, weight_decay) = 0.0;
-  /// Gradient norm clip, > 0, or 0 for none. Default: 1.
-  TORCH_ARG(double, max_grad_norm) = 1.0;
-  /// Mixed precision (TRL's `bf16`): sampling and scoring run under bfloat16 autocast
-  /// (Policy::set_autocast_dtype) while parameters, gradients and the optimizer stay in their
-  /// own dtype (float32 master weights). Default: false.
-  TORCH_ARG(bool, bf16) = false;
-  /// `linear` (decay to 0), `cosine` or `constant`, after warmup. Default: `linear`.
-  TORCH_ARG(std::string, lr_scheduler_type) = "linear";
-  /// Share of the optimizer updates spent warming the learning rate up from 0, in [0, 1]. Default: 0.
-  TORCH_ARG(double, warmup_ratio) = 0.0;
-
-  // --- logging, evaluation, checkpoints ---
-  /// A console line every this many steps, >= 1 (metrics.jsonl gets every step). Default: 1.
-  TORCH_ARG(int64_t, logging_steps) = 1;
+  // --- logging, evaluation ---
   /// Completions written to samples.jsonl every this many steps, >= 0 (0 = never). Default: 10.
   TORCH_ARG(int64_t, log_completions_steps) = 10;
-  /// A checkpoint every this many steps, >= 0 (0 = only at the end). Default: 0.
-  TORCH_ARG(int64_t, save_steps) = 0;
-  /// Checkpoints kept, >= 1 (older ones are removed). Default: 2.
-  TORCH_ARG(int64_t, save_total_limit) = 2;
   /// Held-out evaluation every this many steps, >= 0 (0 = never). Default: 0.
   TORCH_ARG(int64_t, eval_steps) = 0;
 
  public:
   /// Checks every field.
-  /// @throws c10::Error naming the field and the value for the first one out of range.
-  void validate() const;
+  /// @throws c10::Error "GrpoConfig: <field> must be <rule>, got <value>" for the first one out
+  ///         of range, or naming the batch sizes when the generation batch is not a multiple of
+  ///         num_generations.
+  void validate() const override;
 
-  /// The config as a JSON object (every field, so the file documents the run).
-  std::string to_json() const;
-  /// Reads a JSON object; absent keys keep their defaults.
-  /// @throws c10::Error naming the key for an unknown key, a value of the wrong type or an
-  ///         invalid choice, and naming the position for malformed JSON.
-  static GrpoConfig from_json(const std::string& text);
-  /// from_json() of a file. @throws c10::Error naming the file as well.
-  static GrpoConfig from_json_file(const std::string& path);
+  /// Calls `visitor(key, field)` for every field, shared ones first: the one list that JSON
+  /// reading and writing walk.
+  template <typename Visitor>
+  static void visit_fields(GrpoConfig& c, Visitor&& visitor);
+
+  const char* config_name() const override { return "GrpoConfig"; }
 };
+
+// Defined in the library (src/trainer), where the JSON code lives.
+extern template class TrainingConfig<GrpoConfig>;
 
 }  // namespace grpo

@@ -10,7 +10,10 @@
 #include <grpo/data/dataset.h>
 #include <grpo/model/policy.h>
 #include <grpo/rewards/reward.h>
+#include <grpo/trainer/evaluation.h>
 #include <grpo/trainer/grpo_config.h>
+#include <grpo/trainer/scoring.h>
+#include <grpo/trainer/trainer.h>
 
 #include <torch/torch.h>
 
@@ -23,128 +26,137 @@
 
 namespace grpo {
 
-/// What one training step measured; also one line of metrics.jsonl (to_json()).
-/// Means are over the step's N completions unless said otherwise.
+/// What one training step measured; also one line of metrics.jsonl (to_json(), TRL's keys).
 struct StepStats {
-  int64_t step = 0;                          ///< 1-based step just finished
-  double loss = 0;                           ///< mean loss over the step's optimizer updates
-  double reward = 0;                         ///< weighted reward, NaN rows ignored
-  double reward_std = 0;
-  double frac_reward_zero_std = 0;           ///< share of rows in zero-std groups
-  std::map<std::string, double> reward_means;  ///< per reward name
-  std::map<std::string, double> reward_stds;
-  int64_t reward_errors = 0;                 ///< rows scored NaN after a reward threw (policy `nan`)
-  double kl = 0;                             ///< mean KL term (0 when beta = 0)
-  double entropy = 0;                        ///< mean per-token entropy of the policy, nats
+  int64_t step = 0;                            ///< 1-based step just finished
+  /// Loss summed over each update's micro-batches (the value whose gradient the update applies),
+  /// averaged over the step's num_iterations updates.
+  double loss = 0;
+  double reward = 0;                           ///< mean weighted reward over the N rows, NaN rows ignored
+  double reward_std = 0;                       ///< unbiased std of the weighted reward over the N rows
+  double frac_reward_zero_std = 0;             ///< share of rows in groups whose reward std is 0
+  std::map<std::string, double> reward_means;  ///< per reward name: mean over rows where it applies
+  std::map<std::string, double> reward_stds;   ///< per reward name: unbiased std, same rows
+  int64_t reward_errors = 0;                   ///< rows scored NaN after a reward threw (policy `nan`)
+  /// Mean KL term over active tokens, averaged over micro-batches and updates (0 when beta = 0).
+  double kl = 0;
+  /// Mean per-token entropy of the policy (nats) over the completion tokens, first update.
+  double entropy = 0;
+  /// Shares of active tokens clipped low / high / either way, averaged over micro-batches and
+  /// updates (TRL's clip_ratio/{low,high,region}_mean).
   double clip_ratio_low = 0, clip_ratio_high = 0, clip_ratio_region = 0;
-  double completion_length_mean = 0;         ///< tokens
-  double completion_length_max = 0;          ///< tokens
-  double truncated_ratio = 0;                ///< share of completions cut at max_completion_length
-  double learning_rate = 0;                  ///< of the step's last update
-  double grad_norm = 0;                      ///< before clipping, of the step's last update
-  double sampling_tokens_per_second = 0;     ///< completion tokens sampled / sampling seconds
-  double training_tokens_per_second = 0;     ///< tokens through forward + backward / seconds
-  double step_seconds = 0;                   ///< wall clock
+  double completion_length_mean = 0;           ///< tokens, over the N completions
+  double completion_length_max = 0;            ///< tokens
+  double clipped_ratio = 0;                    ///< share of completions cut at max_completion_length
+  double learning_rate = 0;                    ///< of the step's last update
+  double grad_norm = 0;                        ///< global L2 norm before clipping, of the last update
+  double sampling_tokens_per_second = 0;       ///< completion tokens sampled / sampling seconds
+  double training_tokens_per_second = 0;       ///< prompt + completion tokens through forward + backward / seconds
+  double step_seconds = 0;                     ///< wall clock of the whole step
 
-  /// One JSON object with every field (reward means and stds as `rewards/<name>/mean|std`).
+  /// One JSON object with every field (reward means and stds as `rewards/<name>/mean|std`,
+  /// clipped_ratio as `completions/clipped_ratio`).
   std::string to_json() const;
 };
 
-/// Options of evaluate().
-struct EvalOptions {
-  /// Samples per prompt for pass@1, >= 1. Default: 4.
-  TORCH_ARG(int64_t, num_samples) = 4;
-  /// Sampling temperature of the pass@1 samples, > 0. Default: 1.
-  TORCH_ARG(double, temperature) = 1.0;
-  /// Most tokens per completion, >= 1. Default: 256.
-  TORCH_ARG(int64_t, max_new_tokens) = 256;
-  /// Prompts per generate() call, >= 1. Default: 64.
-  TORCH_ARG(int64_t, batch_prompts) = 64;
-  /// A completion is correct when the reward is >= this. Default: 1.
-  TORCH_ARG(double, correct_threshold) = 1.0;
-  /// Sampling seed. Default: 1234.
-  TORCH_ARG(uint64_t, seed) = 1234;
-  /// Stop strings of the sampler. Default: none.
-  TORCH_ARG(std::vector<std::string>, stop_strings) = {};
+/// One generation batch, sampled from the current (old) policy and scored: what optimize()
+/// trains on. Tensors on the policy's device unless said otherwise.
+struct ScoredBatch {
+  /// The step's B dataset rows, in group order.
+  std::vector<int64_t> prompt_indices;
+  /// The N completions.
+  Rollout rollout;
+  /// The N rows as the rewards saw them (host).
+  std::vector<RewardInput> rows;
+  /// [N, K] float64 CPU rewards and the rows that failed (RewardTable).
+  RewardTable rewards;
+  /// Advantages and reward statistics, float64 on the CPU (compute_advantages()).
+  AdvantageResult advantages;
+  /// [N] float32 advantages on the device.
+  torch::Tensor device_advantages;
+  /// [N, T] float32, 1 for a completion token in the loss (0 for padding and, with
+  /// mask_truncated_completions, for truncated completions).
+  torch::Tensor loss_mask;
+  /// Tokens in the loss (the sum of loss_mask), >= 0; dapo's num_items_in_batch.
+  double num_items = 0;
+  /// [N, T] float32 log-probabilities of the reference model; undefined when beta = 0.
+  torch::Tensor ref_logprobs;
+  /// [N, T] float32 log-probabilities of the sampling policy; undefined when num_iterations = 1.
+  torch::Tensor old_logprobs;
+  /// Completion lengths in tokens, prompt lengths in tokens (host, N each).
+  std::vector<int64_t> completion_lengths, prompt_lengths;
+  /// Seconds spent sampling.
+  double sampling_seconds = 0;
 };
 
-/// Held-out accuracy: greedy and pass@1.
-struct EvalResult {
-  int64_t num_prompts = 0;
-  double greedy_accuracy = 0;      ///< share of prompts whose greedy completion is correct
-  double greedy_stderr = 0;        ///< binomial standard error sqrt(p (1 - p) / n)
-  double pass_at_1 = 0;            ///< mean over prompts of the share of correct samples
-  double pass_at_1_stderr = 0;     ///< standard error of that mean over prompts
-  int64_t num_samples = 0;         ///< samples per prompt behind pass_at_1
-  std::string to_json() const;
+/// What optimize() measured, read from the device once per update.
+struct UpdateStats {
+  double loss = 0, kl = 0, entropy = 0, clip_ratio_low = 0, clip_ratio_high = 0, clip_ratio_region = 0;
+  double grad_norm = 0, learning_rate = 0;
+  double trained_tokens = 0;  ///< prompt + completion tokens through forward + backward
+  double seconds = 0;
 };
 
-/// Greedy accuracy and pass@1 (Chen et al. arXiv:2107.03374, with n = k samples, estimator
-/// c / n per prompt) of `policy` on `dataset`, judged by `correctness`.
-/// @throws c10::Error if an option is out of range or the reward throws.
-EvalResult evaluate(Policy& policy, const PromptDataset& dataset, const RewardFn& correctness,
-                    const EvalOptions& options = {});
-
-/// The GRPO trainer. One step:
-///   sample G completions for each of B prompts (old policy) -> score with the rewards ->
-///   group-normalised advantages -> reference and old log-probabilities (when needed) ->
-///   num_iterations x (micro-batch loss, backward, gradient accumulation, clip, AdamW) -> stats.
-/// Every random choice derives from (seed, step), so a run resumed from a checkpoint reaches
-/// the same parameters as an unbroken one.
-class GrpoTrainer {
+/// The GRPO trainer. One step reads as three calls:
+///   generate_and_score(): sample G completions for each of B prompts (old policy), score them
+///     with the rewards, group-normalised advantages, reference and old log-probabilities;
+///   optimize(): num_iterations x (micro-batch loss, backward, gradient accumulation, clip, AdamW);
+///   log_step(): metrics.jsonl and, when due, samples.jsonl.
+/// Every random choice derives from (seed, step) (TrainingArguments::seed), so a run resumed
+/// from a checkpoint reaches the same parameters as an unbroken one.
+class GrpoTrainer : public Trainer {
  public:
   /// @param policy the model to train (its parameters are updated in place).
-  /// @param rewards one per config.reward_funcs() entry, in order; empty = build them with
-  ///        make_builtin_reward() from config.reward_funcs().
+  /// @param rewards the reward functions; empty = build them from config.reward_funcs() by name
+  ///        (make_builtin_reward()). When both are given, reward_funcs must name the same rewards
+  ///        in the same order. Their weights are config.reward_weights() (empty: all 1).
   /// @param train_dataset prompts (and the columns the rewards read), at least one row.
-  /// @throws c10::Error if the config is invalid, the rewards do not match reward_funcs,
-  ///         the dataset is empty, or the output directory cannot be created.
+  /// @throws c10::Error if the config is invalid, there is no reward, the rewards and
+  ///         reward_funcs or reward_weights disagree, a reward is null, the dataset is empty, the
+  ///         policy is not on config.device(), or the output directory cannot be created.
   GrpoTrainer(Policy policy, std::vector<std::shared_ptr<RewardFn>> rewards, PromptDataset train_dataset,
               GrpoConfig config);
 
-  /// Runs one step and appends it to metrics.jsonl (and samples.jsonl when due).
-  /// @throws c10::Error if the loss is not finite (naming the step and its statistics), or if
-  ///         a reward throws under reward_error_policy `fail`.
+  /// Runs one step (generate_and_score(), optimize(), log_step()).
+  /// @throws c10::Error if the loss or the gradient norm is not finite (naming the step and its
+  ///         statistics; the parameters are left as before that update), or if a reward throws
+  ///         under reward_error_policy `fail`.
   StepStats step();
 
-  /// Steps until max_steps, with a console line every logging_steps, checkpoints every
-  /// save_steps and at the end, and evaluation every eval_steps when an eval set was given;
-  /// finally writes the trained model to `output_dir/model` (Policy::save_pretrained).
-  void train();
+  /// Samples and scores the next generation batch (the step global_step() + 1 would train on).
+  /// @throws c10::Error if a reward throws under reward_error_policy `fail`.
+  ScoredBatch generate_and_score();
+  /// num_iterations optimizer updates on `batch`, each over its micro-batches of
+  /// per_device_train_batch_size rows; one host synchronisation per update.
+  /// @throws c10::Error as step().
+  UpdateStats optimize(const ScoredBatch& batch);
+  /// Counts the step and writes its metrics (and samples when due). Returns the step's stats.
+  /// @throws c10::Error naming the file if metrics.jsonl or samples.jsonl cannot be written.
+  StepStats log_step(const ScoredBatch& batch, const UpdateStats& update, double step_seconds);
 
-  /// Sets the held-out set and the reward that judges correctness for evaluation during train().
+  /// Sets the held-out set and the reward that judges correctness for evaluation every
+  /// eval_steps during train() (results in `<output_dir>/eval.jsonl`).
+  /// @throws c10::Error if `correctness` is null.
   void set_eval(PromptDataset dataset, std::shared_ptr<RewardFn> correctness, EvalOptions options);
 
-  /// Writes `output_dir/checkpoint-<step>` atomically: a Hugging Face model directory
-  /// (Policy::save_pretrained, so transformers and Policy::from_pretrained load it) plus
-  /// `reference.safetensors` (beta > 0), `optimizer.pt` and `trainer_state.json`; removes the
-  /// oldest beyond save_total_limit. Returns the directory.
-  std::string save_checkpoint();
-
-  /// Restores model, reference model, optimizer and step from a directory written by
-  /// save_checkpoint(), or from the newest one in output_dir when given "latest".
-  /// @throws c10::Error naming the directory and the file if one is missing or malformed.
-  void resume(const std::string& checkpoint_dir);
-
-  /// Steps done so far.
-  int64_t global_step() const { return step_; }
-  Policy& policy() { return policy_; }
   const GrpoConfig& config() const { return config_; }
+  /// The reward functions, in the order of the reward table's columns.
+  const std::vector<std::shared_ptr<RewardFn>>& rewards() const { return rewards_; }
+
+ protected:
+  std::string train_step() override;
+  void after_step() override;
+  void save_extra_files(const std::string& dir) const override;
+  void load_extra_files(const std::string& dir) override;
 
  private:
-  std::vector<std::vector<double>> score(const std::vector<RewardInput>& rows, int64_t& errors) const;
-  double learning_rate_at(int64_t update) const;
-  std::vector<int64_t> step_prompt_indices() const;
-
-  GrpoConfig config_;
-  Policy policy_;
-  std::optional<Policy> reference_;
+  const GrpoConfig& config_;
   std::vector<std::shared_ptr<RewardFn>> rewards_;
   torch::Tensor reward_weights_;
+  RewardErrorPolicy reward_error_policy_;
   PromptDataset train_dataset_;
   GrpoLoss loss_;
-  std::unique_ptr<torch::optim::AdamW> optimizer_;
-  int64_t step_ = 0;
+  std::optional<Policy> reference_;
   std::optional<PromptDataset> eval_dataset_;
   std::shared_ptr<RewardFn> eval_correctness_;
   EvalOptions eval_options_;

@@ -1,0 +1,97 @@
+#pragma once
+/// @file Trainer: what every trainer shares. AdamW over the policy's parameters, the
+/// learning-rate schedule, gradient clipping, the training loop (a console line every
+/// logging_steps, checkpoints every save_steps, the final model), metrics.jsonl, and
+/// checkpoint/resume. GrpoTrainer and SftTrainer implement one step each.
+
+#include <grpo/model/policy.h>
+#include <grpo/trainer/training_args.h>
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace grpo {
+
+/// The shared trainer skeleton. A subclass implements train_step() (one training step) and may
+/// add files to checkpoints (save_extra_files(), load_extra_files()) and work after a step
+/// (after_step(), for example evaluation).
+class Trainer {
+ public:
+  virtual ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  /// Steps until max_steps, with a console line every logging_steps (and after the last step),
+  /// a checkpoint every save_steps and after the last step, after_step() after each; finally
+  /// writes the trained model to `<output_dir>/model` (Policy::save_pretrained).
+  /// @throws c10::Error as the steps do (a non-finite loss, a failing reward, ...) or naming the
+  ///         file that cannot be written; checkpoints written before stay whole.
+  void train();
+
+  /// Writes `<output_dir>/checkpoint-<step>` atomically (it appears under that name only when
+  /// complete): a Hugging Face model directory (Policy::save_pretrained, so transformers and
+  /// Policy::from_pretrained load it) plus `optimizer.pt`, `trainer_state.json` and the
+  /// subclass's files; removes the oldest beyond save_total_limit. Returns the directory.
+  /// @throws c10::Error naming the file that cannot be written; the previous checkpoints stay.
+  std::string save_checkpoint();
+
+  /// Restores the model, the optimizer, the step and the subclass's state from a directory
+  /// written by save_checkpoint(), or from the newest one in output_dir when given "latest". The
+  /// data order and sampling continue as in an unbroken run.
+  /// @throws c10::Error naming the directory and the file if one is missing or malformed, or
+  ///         when "latest" finds no checkpoint.
+  void resume(const std::string& checkpoint_dir);
+
+  /// Steps done so far.
+  int64_t global_step() const { return step_; }
+  /// The policy being trained (its parameters are updated in place; copies share them).
+  Policy& policy() { return policy_; }
+  /// The shared part of the trainer's config.
+  const TrainingArguments& args() const { return *args_; }
+
+ protected:
+  /// Validates `args`, applies bf16 to the policy, checks the policy's device against
+  /// args.device(), creates the AdamW optimizer and output_dir, and writes
+  /// `<output_dir>/config.json`.
+  /// @throws c10::Error if args is invalid, the policy is not on args.device(), or output_dir
+  ///         cannot be created.
+  Trainer(Policy policy, std::unique_ptr<const TrainingArguments> args);
+
+  /// Runs one step (the subclass's) and returns the text of its console line, without the
+  /// step counter and timing the loop adds.
+  virtual std::string train_step() = 0;
+  /// Called by train() after each step and its checkpoint. Default: nothing.
+  virtual void after_step() {}
+  /// Writes the subclass's own checkpoint files into `dir`. Default: none.
+  virtual void save_extra_files(const std::string& dir) const;
+  /// Reads what save_extra_files() wrote. Default: nothing.
+  /// @throws c10::Error naming `dir` and the file when it is missing or malformed.
+  virtual void load_extra_files(const std::string& dir);
+
+  /// Starts optimizer update `update` (0-based) of `total`: sets the scheduled learning rate
+  /// on the optimizer and zeroes the gradients. Returns the learning rate.
+  double begin_update(int64_t update, int64_t total);
+  /// Clips the gradients to max_grad_norm (as torch.nn.utils.clip_grad_norm_) without reading
+  /// the device, and returns the total L2 norm before clipping: a [] float32 tensor on the
+  /// policy's device.
+  torch::Tensor clip_gradients();
+  /// Applies the optimizer to the accumulated (clipped) gradients.
+  void finish_update();
+  /// Appends one JSON object to `<output_dir>/metrics.jsonl`.
+  /// @throws c10::Error naming the file if it cannot be written.
+  void log_metrics(const std::string& json_line) const;
+  /// Marks the step done (global_step() + 1).
+  void count_step() { ++step_; }
+
+ private:
+  std::unique_ptr<const TrainingArguments> args_;
+  Policy policy_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  int64_t step_ = 0;
+};
+
+}  // namespace grpo

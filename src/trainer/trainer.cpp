@@ -1,0 +1,135 @@
+#include <grpo/trainer/trainer.h>
+
+#include <grpo/core/device.h>
+#include <grpo/data/files.h>
+#include <grpo/support/log.h>
+
+#include "trainer/checkpoint.h"
+#include "trainer/schedule.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <iomanip>
+#include <sstream>
+#include <unistd.h>
+
+namespace grpo {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void check_device(const TrainingArguments& args, const Policy& policy) {
+  if (args.device() == "auto") return;
+  const auto want = parse_device(args.device());
+  const auto have = policy.device();
+  TORCH_CHECK(want.type() == have.type() && (!want.has_index() || !have.has_index() || want.index() == have.index()),
+              args.config_name(), ": device is '", args.device(), "' but the policy is on ", have.str(),
+              "; move the policy or set device to 'auto'");
+}
+
+}  // namespace
+
+Trainer::Trainer(Policy policy, std::unique_ptr<const TrainingArguments> args)
+    : args_(std::move(args)), policy_(std::move(policy)) {
+  TORCH_CHECK(args_ != nullptr, "Trainer: the config is null");
+  args_->validate();
+  check_device(*args_, policy_);
+  if (args_->bf16()) policy_.set_autocast_dtype(torch::kBFloat16);
+  optimizer_ = std::make_unique<torch::optim::AdamW>(
+      policy_.parameters(), torch::optim::AdamWOptions(args_->learning_rate())
+                                .betas({args_->adam_beta1(), args_->adam_beta2()})
+                                .eps(args_->adam_epsilon())
+                                .weight_decay(args_->weight_decay()));
+  create_directories(args_->output_dir());
+  write_file_atomically(args_->output_dir() + "/config.json", [&](std::ostream& out) { out << args_->to_json(); });
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::save_extra_files(const std::string&) const {}
+
+void Trainer::load_extra_files(const std::string&) {}
+
+double Trainer::begin_update(int64_t update, int64_t total) {
+  const double lr = detail::scheduled_learning_rate(args_->learning_rate(), args_->lr_scheduler_type(),
+                                                    args_->warmup_ratio(), update, total);
+  for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  optimizer_->zero_grad();
+  return lr;
+}
+
+torch::Tensor Trainer::clip_gradients() {
+  // torch.nn.utils.clip_grad_norm_: total = ||(||g_1||, ..., ||g_n||)||, every gradient times
+  // min(1, max_norm / (total + 1e-6)); kept on the device (LibTorch's version reads the norm back).
+  std::vector<torch::Tensor> grads, norms;
+  for (const auto& p : policy_.parameters()) {
+    if (!p.grad().defined()) continue;
+    grads.push_back(p.grad());
+    norms.push_back(p.grad().norm(2));
+  }
+  if (grads.empty()) return torch::zeros({}, torch::TensorOptions().device(policy_.device()));
+  auto total = torch::stack(norms).norm(2).to(torch::kFloat);
+  if (args_->max_grad_norm() > 0) {
+    const auto coefficient = (args_->max_grad_norm() / (total + 1e-6)).clamp_max(1.0);
+    for (auto& g : grads) g.mul_(coefficient);
+  }
+  return total;
+}
+
+void Trainer::finish_update() { optimizer_->step(); }
+
+void Trainer::log_metrics(const std::string& json_line) const {
+  append_line(args_->output_dir() + "/metrics.jsonl", json_line);
+}
+
+void Trainer::train() {
+  const auto start = Clock::now();
+  const int64_t first = step_, last = args_->max_steps();
+  const bool tty = ::isatty(STDOUT_FILENO) != 0;
+  while (step_ < last) {
+    const auto step_start = Clock::now();
+    const std::string summary = train_step();
+    const double seconds = std::chrono::duration<double>(Clock::now() - step_start).count();
+    if (step_ % args_->logging_steps() == 0 || step_ == last) {
+      const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+      const double eta = elapsed / static_cast<double>(step_ - first) * static_cast<double>(last - step_);
+      std::ostringstream line;
+      if (tty) {
+        const int width = 20;
+        const int filled = static_cast<int>(width * step_ / last);
+        line << '[' << std::string(filled, '#') << std::string(width - filled, '.') << "] ";
+      }
+      line << "step " << step_ << "/" << last << " | " << summary << std::fixed << " | " << std::setprecision(2)
+           << seconds << " s | eta " << std::setprecision(0) << eta << " s";
+      log::info(line.str());
+    }
+    if (args_->save_steps() > 0 && step_ % args_->save_steps() == 0) save_checkpoint();
+    after_step();
+  }
+  if (args_->save_steps() == 0 || step_ % args_->save_steps() != 0) save_checkpoint();
+  policy_.save_pretrained(args_->output_dir() + "/model");
+}
+
+std::string Trainer::save_checkpoint() {
+  return detail::write_checkpoint(args_->output_dir(), step_, args_->save_total_limit(), [&](const std::string& dir) {
+    policy_.save_pretrained(dir);
+    save_extra_files(dir);
+    torch::save(*optimizer_, dir + "/optimizer.pt");
+    write_file_atomically(dir + "/trainer_state.json", [&](std::ostream& out) {
+      out << nlohmann::ordered_json{{"global_step", step_}, {"config", nlohmann::ordered_json::parse(args_->to_json())}}
+                 .dump(2);
+    });
+  });
+}
+
+void Trainer::resume(const std::string& checkpoint) {
+  const auto dir = detail::resolve_checkpoint(checkpoint, args_->output_dir());
+  const auto state = detail::read_trainer_state(dir, {"model.safetensors", "optimizer.pt", "trainer_state.json"});
+  policy_.load(dir + "/model.safetensors");
+  load_extra_files(dir);
+  torch::load(*optimizer_, dir + "/optimizer.pt");
+  step_ = state["global_step"].get<int64_t>();
+}
+
+}  // namespace grpo
