@@ -42,7 +42,6 @@ int main(int argc, char** argv) {
                     .learning_rate(1e-4)
                     .lr_scheduler_type("constant")
                     .epsilon_high(0.28)
-                    .reward_funcs({{"countdown", {}}, {"format", {}}})
                     .reward_weights({1.0, 0.1});
   grpo::GrpoTrainer trainer(policy, rewards, train, config);
 
