@@ -25,6 +25,7 @@
 #include <grpo/trainer/evaluation.h>
 #include <grpo/trainer/grpo_config.h>
 #include <grpo/trainer/grpo_trainer.h>
+#include <grpo/trainer/rejection_sampler.h>
 #include <grpo/trainer/scoring.h>
 #include <grpo/trainer/sft_config.h>
 #include <grpo/trainer/sft_trainer.h>

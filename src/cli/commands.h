@@ -22,6 +22,7 @@ void add_sft_command(CLI::App& app);       ///< `grpo sft`
 void add_train_command(CLI::App& app);     ///< `grpo train`
 void add_eval_command(CLI::App& app);      ///< `grpo eval`
 void add_sample_command(CLI::App& app);    ///< `grpo sample`
+void add_reject_command(CLI::App& app);    ///< `grpo reject`
 
 /// The model flags every model-using subcommand takes.
 struct ModelFlags {

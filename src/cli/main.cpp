@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   grpo::cli::add_train_command(app);
   grpo::cli::add_eval_command(app);
   grpo::cli::add_sample_command(app);
+  grpo::cli::add_reject_command(app);
   grpo::cli::add_score_command(app);
   grpo::cli::add_tokenize_command(app);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The CLI end to end on the demo's tiny model: demo --smoke (data and a model directory), then
-# sft -> train -> eval -> sample on that directory, and bad input that must fail naming the thing.
+# sft -> train -> eval -> sample -> reject -> sft on that directory, and bad input that must fail
+# naming the thing.
 #   pipeline.sh GRPO_BINARY WORK_DIR
 set -euo pipefail
 grpo=$1
@@ -58,6 +59,24 @@ grep -q '"prompt":"2 4 8 -> 16"' "$work/sample.jsonl" || fail "sample: $(cat "$w
 "$grpo" sample --model "$work/grpo/model" -p "3 5 7 -> 22" -p "2 4 8 -> 16" -n 3 --max-new-tokens 8 --seed 1 \
   >"$work/again.jsonl"
 cmp -s "$work/sample.jsonl" "$work/again.jsonl" || fail "the same seed gave other completions"
+
+# Rejection sampling into SFT data (format >= 0 accepts every completion; countdown filters), then SFT on it.
+mkdir -p "$work/reject"
+"$grpo" reject --model "$work/grpo/model" --data "$work/demo/eval.jsonl" --filter 'format>=0' --filter 'countdown>=0' \
+  -k 3 --max-per-prompt 2 --max-new-tokens 12 --keep-truncated --seed 2 -o "$work/reject/kept.jsonl" \
+  --report "$work/reject/report.json" >"$work/reject.out"
+grep -q '"num_prompts":16,"sampled":48' "$work/reject/report.json" || fail "reject report: $(cat "$work/reject/report.json")"
+kept=$(wc -l <"$work/reject/kept.jsonl")
+{ [ "$kept" -ge 16 ] && [ "$kept" -le 32 ]; } || fail "reject kept $kept lines, want 16..32 (1..2 per prompt)"
+"$grpo" sft --model "$work/grpo/model" --data "$work/reject/kept.jsonl" --output-dir "$work/sft2" --max-steps 1 >/dev/null
+expect_file "$work/sft2/model/model.safetensors"
+expect_error "--filter takes REWARD or REWARD>=MIN, got 'format>=high'" \
+  "$grpo" reject --model "$model" --data "$work/demo/eval.jsonl" --filter 'format>=high' -o "$work/x.jsonl"
+expect_error "num_generations must be >= 1, got 0" \
+  "$grpo" reject --model "$model" --data "$work/demo/eval.jsonl" --filter format -k 0 -o "$work/x.jsonl"
+expect_error "kept no completion of 16 sampled" \
+  "$grpo" reject --model "$model" --data "$work/demo/eval.jsonl" --filter 'format>=2' -k 1 --max-new-tokens 4 \
+  -o "$work/x.jsonl"
 
 echo '{"max_steps": "ten"}' >"$work/bad.json"
 expect_error "grpo train: $work/bad.json: GrpoConfig: 'max_steps' must be an integer" \
