@@ -2,7 +2,7 @@
 // tokenizer files, and Policy::from_pretrained / save_pretrained / save / load.
 #include <grpo/model/pretrained.h>
 
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 #include <grpo/model/policy.h>
 #include <grpo/model/safetensors.h>
 #include <grpo/tokenizer/bpe_tokenizer.h>

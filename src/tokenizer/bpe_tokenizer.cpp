@@ -4,7 +4,7 @@
 // valid UTF-8 gets the same ids. Regexes run on PCRE2 (UTF + UCP), normalisation on utf8proc.
 #include <grpo/tokenizer/bpe_tokenizer.h>
 
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 
 #include <c10/util/Exception.h>
 

@@ -1,6 +1,6 @@
 #include <grpo/tokenizer/char_tokenizer.h>
 
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 
 #include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
 #include <grpo/trainer/sft_trainer.h>
 
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 #include <grpo/support/log.h>
 
 #include "trainer/checkpoint.h"
