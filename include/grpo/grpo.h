@@ -21,6 +21,7 @@
 #include <grpo/rewards/reward.h>
 #include <grpo/tokenizer/bpe_tokenizer.h>
 #include <grpo/tokenizer/chat_template.h>
+#include <grpo/tokenizer/load.h>
 #include <grpo/support/log.h>
 #include <grpo/trainer/grpo_trainer.h>
 #include <grpo/trainer/sft_trainer.h>
