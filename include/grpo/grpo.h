@@ -6,8 +6,8 @@
 #include <grpo/core/device.h>
 #include <grpo/core/loss.h>
 #include <grpo/core/options.h>
-#include <grpo/data/files.h>
 #include <grpo/data/columns.h>
+#include <grpo/support/files.h>
 #include <grpo/data/dataset.h>
 #include <grpo/tasks/countdown.h>
 #include <grpo/model/config.h>
@@ -21,6 +21,7 @@
 #include <grpo/rewards/reward.h>
 #include <grpo/tokenizer/bpe_tokenizer.h>
 #include <grpo/tokenizer/chat_template.h>
+#include <grpo/tokenizer/load.h>
 #include <grpo/support/log.h>
 #include <grpo/trainer/evaluation.h>
 #include <grpo/trainer/grpo_config.h>

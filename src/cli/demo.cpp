@@ -1,7 +1,7 @@
 #include "cli/demo.h"
 
 #include <grpo/core/device.h>
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 #include <grpo/model/policy.h>
 #include <grpo/rewards/reward.h>
 #include <grpo/support/log.h>

@@ -3,7 +3,7 @@
 #include "cli/commands.h"
 
 #include <grpo/core/device.h>
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 #include <grpo/trainer/grpo_trainer.h>
 
 #include <iostream>

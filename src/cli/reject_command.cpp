@@ -2,7 +2,7 @@
 // JSONL that `grpo sft` reads, with a report of what was kept and why.
 #include "cli/commands.h"
 
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 #include <grpo/trainer/rejection_sampler.h>
 
 #include <c10/util/Exception.h>

@@ -1,4 +1,4 @@
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 #include <grpo/data/dataset.h>
 
 #include "data/columns_values.h"

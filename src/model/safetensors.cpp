@@ -1,6 +1,6 @@
 #include <grpo/model/safetensors.h>
 
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 
 #include "model/safetensors_dtype.h"
 

@@ -1,7 +1,7 @@
 // language_consistency: share of the reasoning's words written in the target language's script(s)
 // (DeepSeek-R1 arXiv:2501.12948 sec. 2.3.2). See docs/rewards.md for the word and script rules.
 #include "builtin.h"
-#include "unicode.h"
+#include "support/utf8.h"
 
 #include <c10/util/Exception.h>
 #include <utf8proc.h>

@@ -1,6 +1,6 @@
 // Length-shaped rewards: cosine_length, length (Kimi k1.5), repetition_penalty, soft_overlong_punishment.
 #include "builtin.h"
-#include "unicode.h"
+#include "rewards/words.h"
 
 #include <grpo/rewards/checkers.h>
 

@@ -1,46 +1,16 @@
 #include <grpo/tokenizer/char_tokenizer.h>
 
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
+
+#include "support/text.h"
+#include "support/utf8.h"
 
 #include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <fstream>
 
 namespace grpo {
-namespace {
-
-/// Length in bytes of the well-formed UTF-8 code point starting at text[i] (1 to 4), or 0 if
-/// the bytes there are not one (stray continuation byte, overlong form, surrogate, truncated).
-size_t code_point_length(const std::string& text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  size_t length = 0;
-  unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-  for (size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return length;
-}
-
-}  // namespace
 
 CharTokenizer::CharTokenizer(CharTokenizerOptions options)
     : options_(std::move(options)), starts_multi_char_(256, false) {
@@ -62,7 +32,7 @@ CharTokenizer::CharTokenizer(CharTokenizerOptions options)
   const auto& characters = options_.characters();
   TORCH_CHECK(!characters.empty(), "CharTokenizer: characters must not be empty");
   for (size_t i = 0; i < characters.size();) {
-    const auto length = code_point_length(characters, i);
+    const auto length = detail::utf8_length_at(characters, i);
     TORCH_CHECK(length > 0, "CharTokenizer: characters must be valid UTF-8, invalid byte 0x", std::hex,
                 static_cast<int>(static_cast<unsigned char>(characters[i])), std::dec, " at offset ", i);
     add(characters.substr(i, length), "character");
@@ -86,7 +56,7 @@ std::vector<int64_t> CharTokenizer::encode(const std::string& text) const {
       }
     }
     if (matched) continue;
-    const auto length = std::max<size_t>(code_point_length(text, i), 1);
+    const auto length = std::max<size_t>(detail::utf8_length_at(text, i), 1);
     const auto found = ids_.find(text.substr(i, length));
     ids.push_back(found != ids_.end() ? found->second : kUnkId);
     i += length;
@@ -122,9 +92,8 @@ void CharTokenizer::save(const std::string& directory) const {
 }
 
 CharTokenizer CharTokenizer::from_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  TORCH_CHECK(in.good(), "CharTokenizer: cannot open '", path, "'");
-  const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  const auto j = nlohmann::json::parse(detail::read_text_file(path, "CharTokenizer"), nullptr,
+                                       /*allow_exceptions=*/false);
   TORCH_CHECK(!j.is_discarded() && j.is_object(), "CharTokenizer: '", path, "' is not a JSON object");
   const auto string_field = [&](const char* key) {
     TORCH_CHECK(j.contains(key) && j[key].is_string(), "CharTokenizer: '", path, "': '", key,

@@ -1,6 +1,6 @@
 #include "trainer/checkpoint.h"
 
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 
 #include <c10/util/Exception.h>
 

@@ -1,6 +1,6 @@
 #include <grpo/trainer/grpo_trainer.h>
 
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 #include <grpo/support/log.h>
 
 #include <nlohmann/json.hpp>

@@ -1,7 +1,7 @@
 #include <grpo/trainer/trainer.h>
 
 #include <grpo/core/device.h>
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 #include <grpo/support/log.h>
 
 #include "trainer/checkpoint.h"

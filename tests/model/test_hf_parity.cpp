@@ -11,7 +11,7 @@
 // Environment: GRPO_HF_PARITY = comma-separated `name=model_dir=reference_dir` triples (ctest
 // sets it when GRPO_PYTHON is configured); a model without a reference is skipped with the
 // reason (SmolLM2 before its conversion).
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 #include <grpo/model/policy.h>
 #include <grpo/model/safetensors.h>
 

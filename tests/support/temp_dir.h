@@ -1,9 +1,9 @@
 #pragma once
 // Test helper: a fresh directory under /tmp (or $TMPDIR), removed with its contents at scope exit.
 // Uses grpo's POSIX file helpers: std::filesystem operations are unsafe beside the torch wheel's
-// LibTorch (see include/grpo/data/files.h).
+// LibTorch (see include/grpo/support/files.h).
 
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 
 #include <cstdlib>
 #include <string>

@@ -1,5 +1,5 @@
 // GrpoTrainer on a toy task: the policy writes letters, the reward is the share of 'a'.
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 #include <grpo/tokenizer/char_tokenizer.h>
 #include <grpo/trainer/grpo_trainer.h>
 #include <grpo/trainer/sft_trainer.h>

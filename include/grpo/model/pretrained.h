@@ -1,8 +1,9 @@
 #pragma once
 /// @file Hugging Face model directories: `config.json` (LlamaForCausalLM, Qwen2ForCausalLM,
 /// Qwen3ForCausalLM), weights in `model.safetensors` or shards listed by
-/// `model.safetensors.index.json`, `generation_config.json`, and the tokenizer files.
-/// Policy::from_pretrained() and Policy::save_pretrained() are built on these.
+/// `model.safetensors.index.json`, `generation_config.json`, and the tokenizer files
+/// (load_tokenizer(), grpo/tokenizer/load.h). Policy::from_pretrained() and
+/// Policy::save_pretrained() are built on these.
 ///
 /// A directory this library writes is loadable by transformers' `AutoModelForCausalLM` and
 /// (for byte-level BPE tokenizers) `AutoTokenizer`. The built-in character tokenizer is saved
@@ -10,6 +11,7 @@
 
 #include <grpo/model/config.h>
 #include <grpo/model/transformer.h>
+#include <grpo/tokenizer/load.h>  // load_tokenizer(), declared here before it moved to tokenizer/
 #include <grpo/tokenizer/tokenizer.h>
 
 #include <torch/arg.h>
@@ -69,11 +71,6 @@ HfModelInfo parse_hf_config(const std::string& json_text, const std::string& sou
 std::string hf_config_json(const ModelConfig& config, torch::ScalarType dtype,
                            const std::vector<int64_t>& eos_token_ids = {},
                            std::optional<int64_t> bos_token_id = std::nullopt);
-
-/// The tokenizer of a model directory: `tokenizer.json` (with `tokenizer_config.json`) as a
-/// BpeTokenizer, else `char_tokenizer.json` as a CharTokenizer.
-/// @throws c10::Error naming the directory when it has neither, or as the tokenizer's reader.
-std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& directory);
 
 /// Copies the weights of a model directory (`model.safetensors`, or the shards of
 /// `model.safetensors.index.json`) into `model`'s parameters by name, converting dtype and

@@ -36,7 +36,7 @@ class Tokenizer {
   /// Id of a token given by its vocabulary string, if present.
   virtual std::optional<int64_t> token_to_id(const std::string& token) const = 0;
 
-  /// Writes the files that load_tokenizer() (grpo/model/pretrained.h) reads back into
+  /// Writes the files that load_tokenizer() (grpo/tokenizer/load.h) reads back into
   /// `directory`, which must exist; each file atomically. The default throws: a tokenizer
   /// without files cannot be saved.
   /// @throws c10::Error naming the file on a write error.

@@ -1,4 +1,4 @@
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 
 #include <c10/util/Exception.h>
 

@@ -1,4 +1,4 @@
-#include <grpo/data/files.h>
+#include <grpo/support/files.h>
 
 #include "support/temp_dir.h"
 
