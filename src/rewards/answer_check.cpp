@@ -1172,19 +1172,27 @@ std::optional<std::string> anchored_answer(const std::string& text) {
   size_t anchor = lower.rfind("answer");
   while (anchor != std::string::npos) {
     size_t pos = anchor + 6;
+    // "Final Answer" stands alone; a bare "answer" needs a connector (`:`, `=`, "is", ...).
+    bool connected = anchor >= 6 && lower.compare(anchor - 6, 6, "final ") == 0;
     for (bool skipped = true; skipped && pos < text.size();) {
       skipped = false;
       while (pos < text.size() && (is_space(text[pos]) || text[pos] == ':' || text[pos] == '*' || text[pos] == '=')) {
+        connected = connected || text[pos] == ':' || text[pos] == '=';
         ++pos;
         skipped = true;
       }
-      for (const char* filler : {"is", "should be", "would be", "will be", "must be", "equals", "of"}) {
+      for (const char* filler : {"is", "should be", "would be", "will be", "must be", "equals"}) {
         const size_t n = std::strlen(filler);
         if (lower.compare(pos, n, filler) == 0 && (pos + n >= text.size() || !is_alpha(text[pos + n]))) {
           pos += n;
-          skipped = true;
+          skipped = connected = true;
         }
       }
+    }
+    if (!connected) {
+      if (anchor == 0) break;
+      anchor = lower.rfind("answer", anchor - 1);
+      continue;
     }
     const std::string rest = text.substr(std::min(pos, text.size()));
     if (auto math = leading_math(rest)) return *math;
