@@ -749,11 +749,14 @@ class Converter {
         op("(");
         ++i;
       } else if (c == ')' || c == ']') {
+        if (!out_.empty() && std::strchr("+-*/", out_.back())) return false;  // `(-)`: no operand
         out_ += ')';
         after_operand_ = true;
         after_symbol_ = false;
         ++i;
       } else if (c == '+' || c == '-' || c == '*' || c == '/') {
+        // `*` and `/` need a left operand; no operator follows another except a sign.
+        if ((c == '*' || c == '/') && (out_.empty() || out_.back() == '(' || out_.back() == ',')) return false;
         if (!out_.empty() && std::strchr("+-*/", out_.back()) && c != '-' && c != '+') return false;
         op(std::string(1, c));
         ++i;
