@@ -938,6 +938,17 @@ std::string lower_words(const std::string& s) {
   return out;
 }
 
+// Words that are answers in their own right, readable as a gold without `\text{}`.
+bool is_common_text_answer(const std::string& text) {
+  static const std::array<const char*, 27> kWords = {
+      "yes",       "no",        "true",    "false",  "none",     "no solution", "no solutions", "infinitely many",
+      "undefined", "does not exist", "dne", "even",  "odd",      "neither",  "both",        "impossible",
+      "never",     "always",    "monday",  "tuesday", "wednesday", "thursday", "friday",     "saturday",
+      "sunday",    "increasing", "decreasing"};
+  const std::string words = lower_words(text);
+  return std::any_of(kWords.begin(), kWords.end(), [&](const char* w) { return words == w; });
+}
+
 // Whether the whole text is one `\text{...}`-like group.
 bool wholly_text_command(const std::string& s) {
   for (const char* cmd : kTextCommands) {
@@ -1076,6 +1087,20 @@ struct Reader {
       eq.items = {*lhs, *rhs};
       return eq;
     }
+    if (found.size() == 2 && found[0].relation[0] == found[1].relation[0] && found[0].relation[0] == '<') {
+      // `a < x \le b`: the interval (a, b].
+      auto low = leaf(s.substr(0, found[0].pos));
+      auto middle = leaf(s.substr(found[0].pos + found[0].size, found[1].pos - found[0].pos - found[0].size));
+      auto high = leaf(s.substr(found[1].pos + found[1].size));
+      if (!low || !middle || !high) return std::nullopt;
+      ParsedAnswer interval;
+      interval.kind = AnswerKind::kInterval;
+      interval.open = found[0].relation == "<" ? '(' : '[';
+      interval.close = found[1].relation == "<" ? ')' : ']';
+      interval.text = middle->text;  // the variable
+      interval.items = {*low, *high};
+      return interval;
+    }
     if (found.size() != 1) return std::nullopt;
     auto lhs = leaf(s.substr(0, found[0].pos));
     auto rhs = leaf(s.substr(found[0].pos + found[0].size));
@@ -1130,7 +1155,8 @@ struct Reader {
       out.math = *syntax;
       return out;
     }
-    if ((text_group || plain_text_ok) && out.unit.empty() && !out.percent && is_text_words(math)) {
+    if ((text_group || plain_text_ok || is_common_text_answer(math)) && out.unit.empty() && !out.percent &&
+        is_text_words(math)) {
       out.kind = AnswerKind::kText;
       out.text = lower_words(math);
       out.math.clear();
@@ -1200,8 +1226,10 @@ std::optional<std::string> anchored_answer(const std::string& text) {
     const std::string rest = text.substr(std::min(pos, text.size()));
     if (auto math = leading_math(rest)) return *math;
     std::string line = rest.substr(0, rest.find('\n'));
-    const size_t sentence = line.find(". ");
-    if (sentence != std::string::npos) line = line.substr(0, sentence);
+    for (const char* stop : {". ", " because", ", because", " since", ", since", ", which", " which", ", so "}) {
+      const size_t cut = line.find(stop);
+      if (cut != std::string::npos) line = line.substr(0, cut);
+    }
     line = strip_decoration(line);
     if (!line.empty() && line.size() <= 200) return line;
     if (anchor == 0) break;
@@ -1410,7 +1438,40 @@ class Comparer {
     return true;
   }
 
+  // `x > 2` as the interval (2, \infty); nullopt unless one side is a variable.
+  static std::optional<ParsedAnswer> inequality_as_interval(const ParsedAnswer& in) {
+    if (in.kind != AnswerKind::kInequality) return std::nullopt;
+    const bool left_variable = is_variable(in.items[0]);
+    if (left_variable == is_variable(in.items[1])) return std::nullopt;
+    const ParsedAnswer& bound = left_variable ? in.items[1] : in.items[0];
+    const char direction = left_variable ? in.relation[0] : (in.relation[0] == '<' ? '>' : '<');
+    const bool strict = in.relation.size() == 1;
+    ParsedAnswer infinity;
+    infinity.kind = AnswerKind::kExpression;
+    infinity.text = "\\infty";
+    infinity.math = "v_infty";
+    ParsedAnswer minus_infinity = infinity;
+    minus_infinity.text = "-\\infty";
+    minus_infinity.math = "-v_infty";
+    ParsedAnswer out;
+    out.kind = AnswerKind::kInterval;
+    if (direction == '>') {
+      out.open = strict ? '(' : '[';
+      out.close = ')';
+      out.items = {bound, infinity};
+    } else {
+      out.open = '(';
+      out.close = strict ? ')' : ']';
+      out.items = {minus_infinity, bound};
+    }
+    return out;
+  }
+
   bool equal_sequence(const ParsedAnswer& answer, const ParsedAnswer& gold) {
+    if (answer.kind == AnswerKind::kInequality && gold.kind == AnswerKind::kInterval) {
+      auto as_interval = inequality_as_interval(answer);
+      return as_interval && equal_sequence(*as_interval, gold);
+    }
     const bool bare_list = answer.kind == AnswerKind::kSet && answer.open == 0;
     if (answer.kind != AnswerKind::kTuple && answer.kind != AnswerKind::kInterval && !bare_list) return false;
     if (!bare_list && (answer.open != gold.open || answer.close != gold.close)) return false;
@@ -1440,6 +1501,10 @@ class Comparer {
   }
 
   bool equal_inequality(const ParsedAnswer& answer, const ParsedAnswer& gold) {
+    if (answer.kind == AnswerKind::kInterval) {
+      auto as_interval = inequality_as_interval(gold);
+      return as_interval && equal_sequence(answer, *as_interval);
+    }
     if (answer.kind != AnswerKind::kInequality) return false;
     auto flipped = [](const std::string& r) {
       return r == "<" ? std::string(">") : r == ">" ? std::string("<") : r == "<=" ? std::string(">=") : std::string("<=");
@@ -1453,7 +1518,7 @@ class Comparer {
 
   bool equal_values(const ParsedAnswer& answer, const ParsedAnswer& gold) {
     if (!answer.unit.empty() && !gold.unit.empty() && answer.unit != gold.unit) return false;
-    const auto half_unit = gold.percent == answer.percent || !gold.percent ? gold_half_unit(gold.text) : std::nullopt;
+    const auto half_unit = gold_half_unit(gold.text);
     const bool answer_decimal = has_decimal_point(answer.text);
     const bool gold_decimal = has_decimal_point(gold.text);
     std::optional<GiNaC::numeric> tolerance;
@@ -1465,7 +1530,7 @@ class Comparer {
     if (math_equal(answer.math, gold.math, answer_decimal, gold_decimal, tolerance)) return true;
     // Percent written on one side only: 3.5% is 0.035.
     if (gold.percent && !answer.percent) {
-      return math_equal("(" + answer.math + ")*100", gold.math, answer_decimal, gold_decimal, std::nullopt);
+      return math_equal("(" + answer.math + ")*100", gold.math, answer_decimal, gold_decimal, tolerance);
     }
     if (answer.percent && !gold.percent) {
       return math_equal("(" + answer.math + ")/100", gold.math, answer_decimal, gold_decimal, tolerance);
@@ -1569,8 +1634,8 @@ std::optional<std::string> extract_final_answer(const std::string& completion) {
     if (auto inner = last_boxed(best->content)) return inner;
     return refine_tag_content(best->content);
   }
-  if (auto anchored = anchored_answer(completion)) return anchored;
-  return last_line_number(completion);
+  if (auto last_line = last_line_number(completion)) return last_line;
+  return anchored_answer(completion);
 }
 
 std::optional<ParsedAnswer> parse_answer(const std::string& text) { return read_answer(text, true); }

@@ -344,7 +344,8 @@ WORDS = ["no solution", "Tuesday", "yes", "no", "impossible", "infinitely many",
 for _ in range(35):
     word = rng.choice(WORDS)
     other = rng.choice([w for w in WORDS if w != word])
-    gold = f"\\text{{{word}}}"
+    # A gold in \text{}; a common answer word is readable as a plain gold too.
+    gold = f"\\text{{{word}}}" if rng.random() < 0.6 or word not in ("no solution", "yes", "no", "odd", "even") else word
     add("text", rng.choice([word, word.capitalize(), f"\\text{{{word.upper()}}}", f"\\textbf{{{word}}}"]), gold, True)
     add("text", rng.choice([other, f"\\text{{{other}}}", str(rng.randint(0, 9))]), gold, False)
 # ---- inequalities
@@ -387,6 +388,19 @@ for _ in range(35):
         gold, same, other = f"{a}, {b}", f"x = {b} \\text{{ or }} x = {a}", f"x = {a} \\text{{ or }} x = {b + 20}"
     add("notation", same, gold, True)
     add("notation", other, gold, False)
+# ---- inequalities against intervals (either side)
+for _ in range(20):
+    v, a = rng.choice("xt"), rng.randint(-9, 9)
+    b = a + rng.randint(1, 9)
+    rel, interval = rng.choice([(">", f"({a}, \\infty)"), ("\\ge", f"[{a}, \\infty)"), ("<", f"(-\\infty, {a})"),
+                                ("\\le", f"(-\\infty, {a}]")])
+    chain, chain_interval = f"{a} < {v} \\le {b}", f"({a}, {b}]"
+    if rng.random() < 0.5:
+        add("inequality", f"{v} {rel} {a}", interval, True)
+        add("inequality", f"{v} {rel} {a + 1}", interval, False)
+    else:
+        add("inequality", chain_interval, chain, True)
+        add("inequality", f"[{a}, {b}]", chain, False)
 # ---- extraction: where the final answer is
 for _ in range(35):
     n = rng.randint(1, 999)
@@ -400,6 +414,8 @@ for _ in range(35):
         lambda x: f"<answer>{n if x == m else m}</answer> Wait, actually <answer>{x}</answer>",
         lambda x: f"<think>maybe \\boxed{{{n + 7}}}? no.</think> so \\boxed{{{x}}}",
         lambda x: f"The answer is: {x}.",
+        lambda x: f"The answer is {x} because the two parts add up.",
+        lambda x: f"<think>the answer is {n + 3}? no, recount</think>\n{x}",
     ]
     shape = rng.choice(shapes)
     add_completion("extraction", shape(n), str(n), True)

@@ -129,6 +129,8 @@ TEST(ExtractFinalAnswer, FindsFinalAnswerPhrasesAndProseInTags) {
   EXPECT_EQ(grpo::extract_final_answer("<answer>\\boxed{7}</answer>"), "7");
   EXPECT_EQ(grpo::extract_final_answer("lots of steps\n12"), "12");
   EXPECT_EQ(grpo::extract_final_answer("no answer here"), std::nullopt);
+  EXPECT_EQ(grpo::extract_final_answer("The answer is 42 because 6 * 7 = 42."), "42");
+  EXPECT_EQ(grpo::extract_final_answer("<think>the answer is 5? no</think>\n6"), "6");  // a bare last line wins
 }
 
 TEST(ParseAnswer, ReadsEachKindOfAnswer) {
@@ -186,6 +188,10 @@ TEST(VerifyAnswer, EquationsAndInequalities) {
   expect_verdict("\\boxed{(x+3)^2}", "x^2+6x+9", ok);
   expect_verdict("\\boxed{3 > x}", "x < 3", ok);
   expect_verdict("\\boxed{x \\le 3}", "x < 3", wrong);
+  expect_verdict("\\boxed{x > 0}", "(0, \\infty)", ok);  // an inequality in one variable is an interval
+  expect_verdict("\\boxed{x \\ge 0}", "(0, \\infty)", wrong);
+  expect_verdict("\\boxed{(2, 5]}", "2 < x \\le 5", ok);
+  expect_verdict("\\boxed{[2, 5]}", "2 < x \\le 5", wrong);
 }
 
 TEST(VerifyAnswer, UnitsPercentAndChoices) {
@@ -204,6 +210,8 @@ TEST(VerifyAnswer, UnitsPercentAndChoices) {
   expect_verdict("\\boxed{(C)}", "\\mathrm{(B)}", wrong);
   expect_verdict("\\boxed{No Solution}", "\\text{no solution}", ok);
   expect_verdict("\\boxed{5}", "\\text{no solution}", wrong);
+  expect_verdict("\\boxed{Yes}", "yes", ok);  // common answer words need no \\text{} in the gold
+  expect_verdict("\\boxed{no}", "Yes", wrong);
 }
 
 TEST(VerifyAnswer, UnicodeAndNumberSpellings) {
