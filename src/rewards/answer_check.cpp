@@ -1223,7 +1223,7 @@ std::optional<std::string> anchored_answer(const std::string& text) {
       anchor = lower.rfind("answer", anchor - 1);
       continue;
     }
-    const std::string rest = text.substr(std::min(pos, text.size()));
+    const std::string rest = text.substr(std::min(pos, text.size()), 4 * kMaxAnswerBytes);  // bounded copy
     if (auto math = leading_math(rest)) return *math;
     std::string line = rest.substr(0, rest.find('\n'));
     for (const char* stop : {". ", " because", ", because", " since", ", since", ", which", " which", ", so "}) {
