@@ -39,8 +39,10 @@ EXPLAINED = [
     # compares to 6 places).
     ("decimal gold read to its written precision", lambda r, a, b: a == 1.0 and b == 0.0 and re.fullmatch(
         r"\$?-?[0-9]+\.[0-9]+\$?", r["solution"]) is not None),
-    # A gold written in \text{...} is a text answer grpo can read (math-verify scores the row null).
-    ("text gold", lambda r, a, b: a == 0.0 and b is None and r["solution"].startswith("\\text{")),
+    # A gold written in \text{...}, or a common answer word such as "yes", is a text answer grpo can
+    # read (math-verify scores the row null).
+    ("text gold", lambda r, a, b: a == 0.0 and b is None and (
+        r["solution"].startswith("\\text{") or r["solution"].strip().lower() in ("yes", "no", "no solution"))),
 ]
 
 per_category = collections.defaultdict(lambda: [0, 0])
@@ -52,7 +54,8 @@ for row, a, b in zip(rows, ours, reference, strict=True):
         stats[0] += 1
         continue
     reason = next((name for name, rule in EXPLAINED if rule(row, a, b)), None)
-    explained[reason] += reason is not None
+    if reason is not None:
+        explained[reason] += 1
     disagreements.append((row, a, b, reason))
 agree = sum(s[0] for s in per_category.values())
 overall = agree / len(rows)
