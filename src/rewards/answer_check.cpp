@@ -965,7 +965,12 @@ struct Reader {
 
   std::optional<ParsedAnswer> node(std::string s) {
     s = strip_decoration(s);
-    if (s.empty() || ++depth > 12) return std::nullopt;
+    // Nesting of sets, tuples and relations (depth counts the open node() calls).
+    struct Nesting {
+      int& depth;
+      ~Nesting() { --depth; }
+    } nesting{++depth};
+    if (s.empty() || depth > 12) return std::nullopt;
     // `x \in [2, 5]`: the set itself.
     if (s.size() > 5 && is_alpha(s[0]) && starts_with(s.substr(1), " \\in ")) s = trim(s.substr(5));
     // `x = 2 or x = 3`, `2 and 3`: a list.
