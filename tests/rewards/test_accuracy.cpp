@@ -175,6 +175,12 @@ TEST(VerifyAnswer, TuplesIntervalsAndSets) {
   expect_verdict("\\boxed{-2, 2}", "\\pm 2", ok);
   expect_verdict("\\boxed{x = \\pm 2}", "\\pm 2", ok);
   expect_verdict("\\boxed{2}", "\\pm 2", wrong);
+  std::string many = "1", reversed = "20";  // 20 items, each compared with each
+  for (int k = 2; k <= 20; ++k) {
+    many += "," + std::to_string(k);
+    reversed += "," + std::to_string(21 - k);
+  }
+  expect_verdict("\\boxed{\\{" + many + "\\}}", "\\{" + reversed + "\\}", ok);
 }
 
 TEST(VerifyAnswer, EquationsAndInequalities) {
