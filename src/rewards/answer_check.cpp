@@ -898,7 +898,7 @@ std::optional<std::string> thousands_number(const std::string& s) {
   return out;
 }
 
-// A choice letter: `(C)`, `(C) 1680`, `C`, `C)`; the rest (after the letter) into *rest.
+// A choice letter: `(C)`, `(C) 1680`, `C`, `C)`, `C: 1680`, `C. 1680`; the rest into *rest.
 std::optional<char> choice_letter(const std::string& text, std::string* rest) {
   const std::string s = trim(text);
   if (s.size() >= 3 && s[0] == '(' && is_alpha(s[1]) && s[2] == ')') {
@@ -912,7 +912,8 @@ std::optional<char> choice_letter(const std::string& text, std::string* rest) {
     rest->clear();
     return s[0];
   }
-  if (s.size() >= 2 && s[0] >= 'A' && s[0] <= 'J' && (s[1] == ')' || s[1] == ':')) {
+  if (s.size() >= 2 && s[0] >= 'A' && s[0] <= 'J' &&
+      (s[1] == ')' || s[1] == ':' || (s[1] == '.' && s.size() > 2 && s[2] == ' '))) {
     *rest = trim(s.substr(2));
     return s[0];
   }
@@ -1392,6 +1393,8 @@ class Comparer {
       case AnswerKind::kExpression:
         if (answer.kind == AnswerKind::kEquation && is_variable(answer.items[0])) return equal(answer.items[1], gold);
         if (answer.kind == AnswerKind::kSet && answer.open == 0 && answer.items.size() == 1) return equal(answer.items[0], gold);
+        // `(E) 1680` against the gold 1680: the value written with the letter.
+        if (answer.kind == AnswerKind::kChoice && !answer.items.empty()) return equal(answer.items[0], gold);
         if (answer.kind != AnswerKind::kNumber && answer.kind != AnswerKind::kExpression) return false;
         return equal_values(answer, gold);
     }

@@ -214,6 +214,9 @@ TEST(VerifyAnswer, UnitsPercentAndChoices) {
   expect_verdict("\\boxed{\\textbf{(E) } 1680}", "E", ok);
   expect_verdict("\\boxed{b}", "\\mathrm{(B)}", ok);
   expect_verdict("\\boxed{(C)}", "\\mathrm{(B)}", wrong);
+  expect_verdict("\\boxed{B. 12}", "B", ok);
+  expect_verdict("\\boxed{(E) 1680}", "1680", ok);  // the value written with the letter
+  expect_verdict("\\boxed{(E) 1680}", "1681", wrong);
   expect_verdict("\\boxed{No Solution}", "\\text{no solution}", ok);
   expect_verdict("\\boxed{5}", "\\text{no solution}", wrong);
   expect_verdict("\\boxed{Yes}", "yes", ok);  // common answer words need no \\text{} in the gold
