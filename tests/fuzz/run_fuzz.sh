@@ -18,7 +18,7 @@ build() {  # build <target> <sources...> -- <libraries...>
   echo "== building $name"
   clang++ "${flags[@]}" "$@" -o "$work/$name"
 }
-build fuzz_answer "$root/tests/fuzz/fuzz_answer.cpp" "$root/src/rewards/answer_check.cpp" -lginac -lcln
+build fuzz_answer "$root/tests/fuzz/fuzz_answer.cpp" "$root/src/rewards/answer_check.cpp" -lginac -lcln -lutf8proc
 build fuzz_countdown "$root/tests/fuzz/fuzz_countdown.cpp" "$root/src/rewards/countdown_check.cpp"
 torch_dir=$("$root/.venv/bin/python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
 build fuzz_safetensors "$root/tests/fuzz/fuzz_safetensors.cpp" "$root/src/model/safetensors_header.cpp" \
