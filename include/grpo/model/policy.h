@@ -135,6 +135,7 @@ class Policy {
   /// completion; the output head and log-softmax run in chunks, as logsumexp, so the
   /// [N, T, V] float32 log-softmax is never held at once). With the sampling temperature this
   /// equals the rollout's sampling_logprobs up to float rounding.
+  /// @throws c10::Error as the tensor overload below.
   TokenLogprobs logprobs(const Rollout& rollout, const LogprobOptions& options = {});
 
   /// As logprobs(rollout), for any rows of a rollout (for example a micro-batch).
@@ -165,6 +166,7 @@ class Policy {
   void save_pretrained(const std::string& directory) const;
 
   /// Writes the model's parameters (safetensors, Hugging Face names) to `path` atomically.
+  /// @throws c10::Error naming the file if it cannot be written (the previous file, if any, stays).
   void save(const std::string& path) const;
   /// Reads parameters written by save() into the model, onto the policy's device.
   /// @throws c10::Error naming the file and tensor if the file is missing or does not match the model.

@@ -82,10 +82,13 @@ void load_weights(Transformer& model, const std::string& directory);
 
 /// Writes `model`'s parameters (HF names, their dtype) to `path` as one safetensors file,
 /// atomically; tied models write no `lm_head.weight` (as transformers does).
+/// @throws c10::Error naming the file if it cannot be written (the previous file, if any, stays).
 void save_weights(const Transformer& model, const std::string& path);
 
 /// Reads parameters written by save_weights() (or any safetensors file with the model's HF
 /// names) from `path` into `model`, with the checks of load_weights().
+/// @throws c10::Error naming the file and tensor as load_weights(), or the file when it is
+///   missing or not a valid safetensors file.
 void load_weights_file(Transformer& model, const std::string& path);
 
 }  // namespace grpo
