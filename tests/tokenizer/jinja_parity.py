@@ -19,6 +19,7 @@ transformers or TRL is missing.
 
 import argparse
 import json
+import multiprocessing
 import os
 import random
 import subprocess
@@ -178,6 +179,20 @@ def python_render(source, case):
         return {"error": f"{type(e).__name__}: {e}", "raised": False}
 
 
+def cases_of_template(job):
+    """The generated conversations of one template and transformers' renderings of them."""
+    name, source, index, count = job
+    r = random.Random(1000 + index)
+    f = features(source)
+    cases, expected = [], []
+    for _ in range(count):
+        case = conversation(r, f)
+        case["template"] = name
+        cases.append(case)
+        expected.append(python_render(source, case))
+    return cases, expected
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--renderer", required=True, help="path of grpo_chat_render")
@@ -187,24 +202,20 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     template_dir = os.path.join(os.path.dirname(trl.__file__), "chat_templates")
-    names = sorted(n[:-len(".jinja")] for n in os.listdir(template_dir) if n.endswith(".jinja"))
+    names = all_names = sorted(n[:-len(".jinja")] for n in os.listdir(template_dir) if n.endswith(".jinja"))
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
 
     templates = {}
-    cases = []
-    expected = []
-    for index, name in enumerate(names):
+    for name in names:
         with open(os.path.join(template_dir, name + ".jinja"), encoding="utf-8") as f:
-            source = f.read()
-        templates[name] = source
-        r = random.Random(1000 + index)
-        f = features(source)
-        for _ in range(args.per_template):
-            case = conversation(r, f)
-            case["template"] = name
-            cases.append(case)
-            expected.append(python_render(source, case))
+            templates[name] = f.read()
+    # One template per task; the seed depends on the template's place among all of TRL's.
+    jobs = [(name, templates[name], all_names.index(name), args.per_template) for name in names]
+    with multiprocessing.Pool(min(len(jobs), os.cpu_count() or 1)) as pool:
+        results = pool.map(cases_of_template, jobs)
+    cases = [case for rows, _ in results for case in rows]
+    expected = [want for _, wants in results for want in wants]
 
     templates_path = os.path.join(args.workdir, "templates.json")
     with open(templates_path, "w", encoding="utf-8") as f:

@@ -76,7 +76,7 @@ Value binary_op(const std::string& op, const Value& a, const Value& b, Env& env)
   const bool nums = a.is_number() && b.is_number();
   if (op == "+") {
     if (ints) {
-      int64_t r;
+      int64_t r = 0;
       return Value::integer(checked(__builtin_add_overflow(a.as_int(), b.as_int(), &r), r));
     }
     if (nums) return Value::number(a.as_double() + b.as_double());
@@ -90,15 +90,15 @@ Value binary_op(const std::string& op, const Value& a, const Value& b, Env& env)
       out.insert(out.end(), b.list->begin(), b.list->end());
       return Value::make_list(std::move(out), a.type == Type::kTuple);
     }
-    if (a.is_string() || b.is_string()) {
-      if (a.is_undefined() || b.is_undefined()) type_error(op, a, b);
-      fail(std::string("can only concatenate str (not \"") + type_name(a.is_string() ? b : a) + "\") to str");
+    if (a.is_string()) {
+      if (b.is_undefined()) type_error(op, a, b);
+      fail(std::string("can only concatenate str (not \"") + type_name(b) + "\") to str");
     }
     type_error(op, a, b);
   }
   if (op == "-") {
     if (ints) {
-      int64_t r;
+      int64_t r = 0;
       return Value::integer(checked(__builtin_sub_overflow(a.as_int(), b.as_int(), &r), r));
     }
     if (nums) return Value::number(a.as_double() - b.as_double());
@@ -106,7 +106,7 @@ Value binary_op(const std::string& op, const Value& a, const Value& b, Env& env)
   }
   if (op == "*") {
     if (ints) {
-      int64_t r;
+      int64_t r = 0;
       return Value::integer(checked(__builtin_mul_overflow(a.as_int(), b.as_int(), &r), r));
     }
     if (nums) return Value::number(a.as_double() * b.as_double());

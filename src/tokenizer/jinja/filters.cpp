@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace grpo::detail::jinja {
 namespace {
@@ -78,10 +80,13 @@ Value python_round(double x, int64_t precision, const std::string& method) {
   if (method == "ceil") return Value::number(std::ceil(x * scale) / scale);
   if (method == "floor") return Value::number(std::floor(x * scale) / scale);
   if (method != "common") fail("method must be 'common', 'ceil' or 'floor'");
-  const double y = x * scale;
-  double r = std::nearbyint(y);  // round half to even, as Python's round()
-  if (std::fabs(y - std::trunc(y)) != 0.5) r = std::round(y);
-  return Value::number(r / scale);
+  if (precision >= 0 && precision <= 300 && std::isfinite(x)) {
+    // Python's round() rounds the exact binary value, half to even: as printf does.
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%.*f", static_cast<int>(precision), x);
+    return Value::number(std::strtod(buf, nullptr));
+  }
+  return Value::number(std::nearbyint(x * scale) / scale);
 }
 
 JsonOptions json_options(const Args& args) {

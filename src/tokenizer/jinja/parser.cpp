@@ -679,6 +679,8 @@ class Parser {
 
   ExprPtr parse_call(ExprPtr callee) {
     auto node = make<Expr>(Expr::kCall, cur());
+    node->line = callee->line;
+    node->column = callee->column;
     node->args = parse_args();
     node->a = std::move(callee);
     return node;
