@@ -35,7 +35,8 @@ void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
   cmd->add_option("--system", flags.system, "system message for --chat");
   cmd->add_option("--chat-template-kwargs", flags.chat_template_kwargs,
                   "variables for the chat template, KEY=VALUE (VALUE parsed as JSON where it parses, else a "
-                  "string), e.g. enable_thinking=false; repeatable");
+                  "string), e.g. enable_thinking=false; repeat the flag for several")
+      ->expected(1);
 }
 
 std::string chat_template_kwargs_json(const std::vector<std::string>& assignments) {

@@ -35,9 +35,10 @@ namespace {
   fail("unsupported operand type(s) for " + op + ": '" + type_name(a) + "' and '" + type_name(b) + "'");
 }
 
-int64_t checked(bool overflow, int64_t v) {
+/// Throws on an overflow reported by a __builtin_*_overflow call (evaluated before this call,
+/// so that its result is written before being read).
+void check_overflow(bool overflow) {
   if (overflow) fail("integer overflow");
-  return v;
 }
 
 Value repeat(const Value& seq, int64_t times, Env& env) {
@@ -77,7 +78,8 @@ Value binary_op(const std::string& op, const Value& a, const Value& b, Env& env)
   if (op == "+") {
     if (ints) {
       int64_t r = 0;
-      return Value::integer(checked(__builtin_add_overflow(a.as_int(), b.as_int(), &r), r));
+      check_overflow(__builtin_add_overflow(a.as_int(), b.as_int(), &r));
+      return Value::integer(r);
     }
     if (nums) return Value::number(a.as_double() + b.as_double());
     if (a.is_string() && b.is_string()) {
@@ -99,7 +101,8 @@ Value binary_op(const std::string& op, const Value& a, const Value& b, Env& env)
   if (op == "-") {
     if (ints) {
       int64_t r = 0;
-      return Value::integer(checked(__builtin_sub_overflow(a.as_int(), b.as_int(), &r), r));
+      check_overflow(__builtin_sub_overflow(a.as_int(), b.as_int(), &r));
+      return Value::integer(r);
     }
     if (nums) return Value::number(a.as_double() - b.as_double());
     type_error(op, a, b);
@@ -107,7 +110,8 @@ Value binary_op(const std::string& op, const Value& a, const Value& b, Env& env)
   if (op == "*") {
     if (ints) {
       int64_t r = 0;
-      return Value::integer(checked(__builtin_mul_overflow(a.as_int(), b.as_int(), &r), r));
+      check_overflow(__builtin_mul_overflow(a.as_int(), b.as_int(), &r));
+      return Value::integer(r);
     }
     if (nums) return Value::number(a.as_double() * b.as_double());
     if ((a.is_string() || a.is_sequence()) && b.is_int()) return repeat(a, b.as_int(), env);
@@ -153,9 +157,9 @@ Value binary_op(const std::string& op, const Value& a, const Value& b, Env& env)
       int64_t base = a.as_int();
       int64_t e = b.as_int();
       while (e > 0) {
-        if (e & 1) result = checked(__builtin_mul_overflow(result, base, &result), result);
+        if (e & 1) check_overflow(__builtin_mul_overflow(result, base, &result));
         e >>= 1;
-        if (e) base = checked(__builtin_mul_overflow(base, base, &base), base);
+        if (e) check_overflow(__builtin_mul_overflow(base, base, &base));
       }
       return Value::integer(result);
     }
@@ -176,7 +180,10 @@ bool contains(const Value& container, const Value& item) {
         if (equals(v, item)) return true;
       }
       return false;
-    case Type::kDict: return container.dict->find(item) != nullptr;
+    case Type::kDict:
+      if (item.is_sequence() && item.type == Type::kList) fail("unhashable type: 'list'");
+      if (item.type == Type::kDict) fail("unhashable type: 'dict'");
+      return container.dict->find(item) != nullptr;
     case Type::kUndefined: return false;
     default: fail(std::string("argument of type '") + type_name(container) + "' is not iterable");
   }
@@ -498,6 +505,7 @@ Value slice(const Value& object, const Value& start_v, const Value& stop_v, cons
   } else if (object.is_sequence()) {
     n = static_cast<int64_t>(object.list->size());
   } else {
+    // A slice is Python's own subscript in jinja2's compiled code, not its forgiving getitem.
     fail(std::string("'") + type_name(object) + "' object is not subscriptable");
   }
   const int64_t lower = step > 0 ? 0 : -1;

@@ -179,7 +179,7 @@ Value apply_filter(const std::string& name, const Value& value, Args& args, Env&
   if (name == "lower") return Value::string(lower(to_str(v)));
   if (name == "capitalize") return Value::string(capitalize(to_str(v)));
   if (name == "title") return Value::string(jinja_title(to_str(v)));
-  if (name == "safe") return v.is_undefined() ? Value::string("") : v;
+  if (name == "safe") return Value::string(to_str(v));  // Markup(value): a str
   if (name == "escape" || name == "e" || name == "forceescape") return Value::string(html_escape(to_str(v)));
   if (name == "replace") {
     const Value count = args.get(2, "count", Value::none());
@@ -272,6 +272,7 @@ Value apply_filter(const std::string& name, const Value& value, Args& args, Env&
     Args test_args = rest_args(args, test_at + 1);
     test_args.keyword.clear();
     List out;
+    if (!truthy(v)) return Value::make_list({});  // jinja2: `if value:` before iterating
     for (const auto& item : iterate(v)) {
       const Value subject = by_attribute ? attribute_of(item, attribute) : item;
       Args a = test_args;
@@ -282,6 +283,7 @@ Value apply_filter(const std::string& name, const Value& value, Args& args, Env&
   }
   if (name == "map") {
     List out;
+    if (!truthy(v)) return Value::make_list({});  // jinja2: `if value:` before iterating
     const Value attribute = args.get(99, "attribute", Value::none());
     if (!attribute.is_none()) {
       const Value fallback = args.get(99, "default", Value());
@@ -300,6 +302,7 @@ Value apply_filter(const std::string& name, const Value& value, Args& args, Env&
     }
     return Value::make_list(std::move(out));
   }
+  if ((name == "int" || name == "float") && v.is_undefined()) fail("'" + (v.s.empty() ? std::string("value") : v.s) + "' is undefined");
   if (name == "int") {
     const Value base = args.get(1, "base", Value::integer(10));
     return to_int(v, args.get(0, "default", Value::integer(0)), base.is_int() ? base.as_int() : 10);
@@ -316,9 +319,11 @@ Value apply_filter(const std::string& name, const Value& value, Args& args, Env&
   if (name == "round") {
     if (!v.is_number()) fail(std::string("type ") + type_name(v) + " doesn't define __round__ method");
     const Value precision = args.get(0, "precision", Value::integer(0));
+    if (v.is_int() && precision.is_int() && precision.as_int() >= 0) return Value::integer(v.as_int());  // round(int) is an int
     return python_round(v.as_double(), precision.is_int() ? precision.as_int() : 0, to_str(args.get(1, "method", Value::string("common"))));
   }
   if (name == "indent") {
+    if (!v.is_string()) fail(std::string("unsupported operand type(s) for +=: '") + type_name(v) + "' and 'str'");
     const Value width = args.get(0, "width", Value::integer(4));
     const bool first = truthy(args.get(1, "first", Value::boolean(false)));
     const bool blank = truthy(args.get(2, "blank", Value::boolean(false)));
@@ -410,7 +415,7 @@ bool apply_test(const std::string& name, const Value& v, Args& args, Env& /*env*
   if (name == "mapping") return v.type == Type::kDict;
   if (name == "iterable") return v.is_undefined() || v.is_string() || v.is_sequence() || v.type == Type::kDict;
   if (name == "sequence") return v.is_undefined() || v.is_string() || v.is_sequence() || v.type == Type::kDict;
-  if (name == "callable") return v.type == Type::kCallable;
+  if (name == "callable") return v.type == Type::kCallable || v.is_undefined();  // Undefined has __call__
   if (name == "escaped") return false;
   if (name == "odd" || name == "even") {
     if (v.is_undefined()) fail("'" + v.s + "' is undefined");

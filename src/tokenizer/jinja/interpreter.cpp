@@ -308,7 +308,8 @@ class Renderer {
       case Expr::kDict: {
         auto d = std::make_shared<Dict>();
         for (size_t k = 0; k + 1 < expr.items.size(); k += 2) {
-          d->set(eval(*expr.items[k], frame), eval(*expr.items[k + 1], frame));
+          const Value key = eval(*expr.items[k], frame);  // Python evaluates the key first
+          d->set(key, eval(*expr.items[k + 1], frame));
         }
         return Value::make_dict(std::move(d));
       }

@@ -463,7 +463,8 @@ std::string percent_format(const std::string& s, const Value& args) {
       default: fail(std::string("unsupported format character '") + type + "'");
     }
   }
-  if (!mapping && next < values.size() && args.type == Type::kTuple) fail("not all arguments converted during string formatting");
+  const bool mapping_like = mapping || args.type == Type::kList;  // Python treats these as mappings
+  if (!mapping_like && next < values.size()) fail("not all arguments converted during string formatting");
   return out;
 }
 
