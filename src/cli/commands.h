@@ -32,16 +32,24 @@ struct ModelFlags {
   int64_t threads = 0;             ///< --threads: CPU intra-op threads, 0 = LibTorch's default
   bool chat = false;               ///< --chat: render prompts with the model's chat template
   std::string system;              ///< --system: system message for --chat
+  std::vector<std::string> chat_template_kwargs;  ///< --chat-template-kwargs: KEY=VALUE template variables
 };
 
-/// Adds --model (required), --dtype, --autocast, --threads, --chat, --system to `cmd`.
+/// Adds --model (required), --dtype, --autocast, --threads, --chat, --system,
+/// --chat-template-kwargs to `cmd`.
 void add_model_flags(CLI::App* cmd, ModelFlags& flags);
 
 /// Loads the model of `flags` onto `device` (`auto`, `cpu`, `cuda[:N]`).
 Policy load_policy(const ModelFlags& flags, const std::string& device);
 
+/// The --chat-template-kwargs assignments (KEY=VALUE) as a JSON object: each VALUE parsed as
+/// JSON where it parses (false, 3, [1]), else kept as a string.
+/// @throws c10::Error for an assignment without '=' or with an empty key.
+std::string chat_template_kwargs_json(const std::vector<std::string>& assignments);
+
 /// `prompt` as the model would see it: with --chat, one user message (after the --system
-/// message, if any) rendered with the directory's chat template and the assistant's turn opened.
+/// message, if any) rendered with the directory's chat template (any Jinja template, with the
+/// --chat-template-kwargs variables) and the assistant's turn opened.
 std::string render_prompt(const ModelFlags& flags, const std::string& prompt);
 
 /// A dataset with every prompt passed through render_prompt().

@@ -33,6 +33,23 @@ void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
   cmd->add_option("--threads", flags.threads, "CPU intra-op threads (0: LibTorch's default)")->capture_default_str();
   cmd->add_flag("--chat", flags.chat, "render each prompt as a user message with the model's chat template");
   cmd->add_option("--system", flags.system, "system message for --chat");
+  cmd->add_option("--chat-template-kwargs", flags.chat_template_kwargs,
+                  "variables for the chat template, KEY=VALUE (VALUE parsed as JSON where it parses, else a "
+                  "string), e.g. enable_thinking=false; repeat the flag for several")
+      ->expected(1);
+}
+
+std::string chat_template_kwargs_json(const std::vector<std::string>& assignments) {
+  nlohmann::ordered_json kwargs = nlohmann::ordered_json::object();
+  for (const std::string& assignment : assignments) {
+    const size_t eq = assignment.find('=');
+    TORCH_CHECK(eq != std::string::npos && eq > 0, "--chat-template-kwargs: expected KEY=VALUE, got '", assignment, "'");
+    const std::string key = assignment.substr(0, eq);
+    const std::string value = assignment.substr(eq + 1);
+    nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(value, nullptr, /*allow_exceptions=*/false);
+    kwargs[key] = parsed.is_discarded() ? nlohmann::ordered_json(value) : parsed;
+  }
+  return kwargs.dump();
 }
 
 Policy load_policy(const ModelFlags& flags, const std::string& device) {
@@ -51,10 +68,11 @@ std::string render_prompt(const ModelFlags& flags, const std::string& prompt) {
   if (it == templates.end()) {
     it = templates.emplace(flags.dir, ChatTemplate::from_tokenizer_config(flags.dir + "/tokenizer_config.json")).first;
   }
-  std::vector<ChatMessage> messages;
-  if (!flags.system.empty()) messages.push_back({"system", flags.system});
-  messages.push_back({"user", prompt});
-  return it->second.render(messages, /*add_generation_prompt=*/true);
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+  if (!flags.system.empty()) messages.push_back({{"role", "system"}, {"content", flags.system}});
+  messages.push_back({{"role", "user"}, {"content", prompt}});
+  return it->second.render_json(messages.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
+                                /*add_generation_prompt=*/true, chat_template_kwargs_json(flags.chat_template_kwargs));
 }
 
 PromptDataset render_prompts(const ModelFlags& flags, const PromptDataset& dataset) {

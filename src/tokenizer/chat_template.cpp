@@ -1,5 +1,6 @@
-// ChatTemplate: the ChatML and Llama 3 chat templates written out in C++, following the Jinja
-// templates that Qwen2.5 and Llama 3 ship (as stored in TRL's chat_templates/), without tools.
+// ChatTemplate: a model's Jinja chat template rendered by grpo's interpreter (as transformers'
+// apply_chat_template), and the ChatML and Llama 3 layouts written out in C++ for
+// ChatTemplateOptions, following the templates Qwen2.5 and Llama 3 ship.
 #include <grpo/tokenizer/chat_template.h>
 
 #include <c10/util/Exception.h>
@@ -12,6 +13,7 @@ namespace grpo {
 namespace {
 
 using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
 
 void check_role(const ChatMessage& message) {
   TORCH_CHECK(message.role == "system" || message.role == "user" || message.role == "assistant",
@@ -62,37 +64,6 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
   }
 }
 
-/// The text of a Jinja string literal's body with its escapes (\n, \t, \', \", \\) resolved.
-std::string unescape_jinja(const std::string& body) {
-  std::string out;
-  for (size_t i = 0; i < body.size(); ++i) {
-    if (body[i] == '\\' && i + 1 < body.size()) {
-      const char next = body[++i];
-      out += next == 'n' ? '\n' : next == 't' ? '\t' : next;
-    } else {
-      out += body[i];
-    }
-  }
-  return out;
-}
-
-/// The default system message a ChatML template writes when the conversation has none: the
-/// literal text between `<|im_start|>system\n` and `<|im_end|>` inside one Jinja string.
-std::optional<std::string> chatml_default_system(const std::string& chat_template) {
-  const std::string open = "<|im_start|>system\\n";
-  for (size_t at = chat_template.find(open); at != std::string::npos;
-       at = chat_template.find(open, at + 1)) {
-    const size_t begin = at + open.size();
-    const size_t end = chat_template.find("<|im_end|>", begin);
-    if (end == std::string::npos) break;
-    const std::string body = chat_template.substr(begin, end - begin);
-    if (!body.empty() && body.find_first_of("'\"{}") == std::string::npos) {
-      return unescape_jinja(body);
-    }
-  }
-  return std::nullopt;
-}
-
 std::optional<std::string> token_content(const Json& config, const char* key) {
   const auto it = config.find(key);
   if (it == config.end() || it->is_null()) return std::nullopt;
@@ -108,6 +79,23 @@ ChatTemplate::ChatTemplate(ChatTemplateOptions options) : options_(std::move(opt
                   options_.message_format().find("{content}") != std::string::npos,
               "ChatTemplateOptions: message_format must contain {content}, got \"",
               options_.message_format(), "\"");
+  TORCH_CHECK(options_.format() != ChatFormat::kJinja,
+              "ChatTemplateOptions: format kJinja needs a template; use ChatTemplate::from_string or "
+              "ChatTemplate::from_tokenizer_config");
+}
+
+ChatTemplate ChatTemplate::from_string(const std::string& source, std::map<std::string, std::string> special_tokens,
+                                       const std::string& name, JinjaLimits limits) {
+  ChatTemplate chat;
+  chat.options_.format(ChatFormat::kJinja);
+  chat.source_ = source;
+  chat.special_tokens_ = std::move(special_tokens);
+  try {
+    chat.jinja_ = std::make_shared<const JinjaTemplate>(source, name, limits);
+  } catch (const JinjaError& e) {
+    TORCH_CHECK(false, "ChatTemplate: syntax error in ", e.what());
+  }
+  return chat;
 }
 
 ChatTemplate ChatTemplate::from_tokenizer_config(const std::string& path) {
@@ -119,45 +107,111 @@ ChatTemplate ChatTemplate::from_tokenizer_config(const std::string& path) {
   } catch (const Json::exception& e) {
     TORCH_CHECK(false, "ChatTemplate: ", path, " is not valid JSON: ", e.what());
   }
-  // transformers 5 saves the template beside the config, as chat_template.jinja.
+  TORCH_CHECK(config.is_object(), "ChatTemplate: ", path, " is not a JSON object");
   std::string chat_template;
+  std::string name = path;
   const auto it = config.find("chat_template");
   if (it != config.end() && it->is_string()) {
     chat_template = it->get<std::string>();
+  } else if (it != config.end() && it->is_array()) {
+    // The list-of-named-templates form: [{"name": "default", "template": ...}, {"name": "tool_use", ...}].
+    bool found = false;
+    std::string names;
+    for (const auto& entry : *it) {
+      if (!entry.is_object() || !entry.contains("name") || !entry.contains("template")) continue;
+      const std::string entry_name = entry.at("name").is_string() ? entry.at("name").get<std::string>() : "";
+      names += (names.empty() ? "" : ", ") + entry_name;
+      if (entry_name == "default" && entry.at("template").is_string()) {
+        chat_template = entry.at("template").get<std::string>();
+        found = true;
+      }
+    }
+    TORCH_CHECK(found, "ChatTemplate: ", path, " lists chat templates (", names, ") but none named \"default\"");
+    name = path + " (chat_template \"default\")";
   } else {
+    // transformers 5 saves the template beside the config, as chat_template.jinja.
     const auto slash = path.find_last_of('/');
     const std::string jinja = (slash == std::string::npos ? std::string(".") : path.substr(0, slash)) +
                               "/chat_template.jinja";
     std::ifstream in(jinja, std::ios::binary);
-    TORCH_CHECK(in.good(), "ChatTemplate: ", path, " has no chat_template string and there is no ", jinja);
+    TORCH_CHECK(in.good(), "ChatTemplate: ", path, " has no chat_template and there is no ", jinja);
     chat_template.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    name = jinja;
   }
-  const auto unsupported = [&](const char* why) {
-    TORCH_CHECK(false, "ChatTemplate: ", path, ": unsupported chat_template (", why,
-                "); give the format with ChatTemplateOptions");
-  };
-  if (chat_template.find("<|im_start|>") != std::string::npos) {
-    if (chat_template.find("<think>") != std::string::npos) unsupported("thinking blocks, as Qwen3's");
-    return ChatTemplate(ChatTemplateOptions()
-                            .format(ChatFormat::kChatML)
-                            .default_system(chatml_default_system(chat_template)));
+  std::map<std::string, std::string> special_tokens;
+  for (const char* key : {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"}) {
+    if (auto token = token_content(config, key)) special_tokens[key] = *token;
   }
-  if (chat_template.find("<|start_header_id|>") != std::string::npos) {
-    if (chat_template.find("Cutting Knowledge Date") != std::string::npos) {
-      unsupported("dated system header, as Llama 3.1's");
+  return from_string(chat_template, std::move(special_tokens), name);
+}
+
+std::string ChatTemplate::render_json(const std::string& messages_json, bool add_generation_prompt,
+                                      const std::string& kwargs_json) const {
+  TORCH_CHECK(jinja_, "ChatTemplate::render_json: needs a Jinja template (from_string or from_tokenizer_config)");
+  OrderedJson messages;
+  OrderedJson kwargs;
+  try {
+    messages = OrderedJson::parse(messages_json);
+    kwargs = OrderedJson::parse(kwargs_json.empty() ? std::string("{}") : kwargs_json);
+  } catch (const OrderedJson::exception& e) {
+    TORCH_CHECK(false, "ChatTemplate::render_json: malformed JSON: ", e.what());
+  }
+  TORCH_CHECK(messages.is_array(), "ChatTemplate::render_json: messages must be a JSON array");
+  TORCH_CHECK(kwargs.is_object(), "ChatTemplate::render_json: kwargs must be a JSON object");
+  // A message's reasoning under any of its names is passed as `thinking` (first, unless the
+  // message has it) and `reasoning_content` (last, unless the message has it), as transformers'
+  // _alias_reasoning_fields does.
+  OrderedJson chat = OrderedJson::array();
+  for (size_t k = 0; k < messages.size(); ++k) {
+    const OrderedJson& message = messages[k];
+    TORCH_CHECK(message.is_object(), "ChatTemplate::render_json: message ", k, " is not a JSON object");
+    const OrderedJson* reasoning = nullptr;
+    for (const char* key : {"reasoning_content", "thinking", "reasoning"}) {
+      const auto field = message.find(key);
+      if (field != message.end() && !field->is_null()) {
+        reasoning = &*field;
+        break;
+      }
     }
-    return ChatTemplate(ChatTemplateOptions()
-                            .format(ChatFormat::kLlama3)
-                            .bos_token(token_content(config, "bos_token").value_or("")));
+    if (!reasoning) {
+      chat.push_back(message);
+      continue;
+    }
+    OrderedJson aliased = OrderedJson::object();
+    aliased["thinking"] = *reasoning;
+    for (const auto& item : message.items()) aliased[item.key()] = item.value();
+    aliased["reasoning_content"] = *reasoning;
+    chat.push_back(std::move(aliased));
   }
-  unsupported("neither ChatML nor Llama 3");
-  return ChatTemplate();
+  OrderedJson context = OrderedJson::object();
+  context["messages"] = std::move(chat);
+  context["tools"] = kwargs.contains("tools") ? kwargs["tools"] : OrderedJson();
+  context["documents"] = kwargs.contains("documents") ? kwargs["documents"] : OrderedJson();
+  context["add_generation_prompt"] = add_generation_prompt;
+  for (const auto& token : special_tokens_) context[token.first] = token.second;
+  for (const auto& item : kwargs.items()) {
+    if (item.key() != "tools" && item.key() != "documents" && item.key() != "add_generation_prompt") {
+      context[item.key()] = item.value();
+    }
+  }
+  try {
+    return jinja_->render(context.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
+  } catch (const JinjaError& e) {
+    TORCH_CHECK(false, "ChatTemplate: ", e.what());
+  }
+  return {};
 }
 
 std::string ChatTemplate::render(const std::vector<ChatMessage>& messages,
                                  bool add_generation_prompt) const {
+  if (options_.format() == ChatFormat::kJinja) {
+    OrderedJson json = OrderedJson::array();
+    for (const ChatMessage& message : messages) json.push_back({{"role", message.role}, {"content", message.content}});
+    return render_json(json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace), add_generation_prompt);
+  }
   std::string out;
   switch (options_.format()) {
+    case ChatFormat::kJinja:
     case ChatFormat::kChatML: {
       const bool has_system = !messages.empty() && messages.front().role == "system";
       if (!has_system && options_.default_system()) {

@@ -62,25 +62,40 @@ std::string write_config(const std::string& name, const std::string& json) {
   return path;
 }
 
-TEST(ChatTemplate, FormatIsDetectedFromTokenizerConfig) {
-  // The default system message is read from the template's string literal.
-  const auto chatml = write_config("chatml.json", R"({"chat_template":
-      "{%- if messages[0]['role'] == 'system' %}{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}{%- else %}{{- '<|im_start|>system\\nYou are Qwen.\\nBe kind.<|im_end|>\\n' }}{%- endif %}"})");
-  const auto qwen = ChatTemplate::from_tokenizer_config(chatml);
-  EXPECT_EQ(qwen.options().format(), ChatFormat::kChatML);
-  EXPECT_EQ(qwen.options().default_system(), "You are Qwen.\nBe kind.");
-
-  const auto llama = write_config("llama.json", R"({"bos_token": {"content": "<s>"},
-      "chat_template": "{{ '<|start_header_id|>' + message['role'] }}"})");
+TEST(ChatTemplate, TokenizerConfigTemplateIsRenderedWithItsSpecialTokens) {
+  // A string template, with the bos_token given as an AddedToken object.
+  const auto llama = write_config("llama.json", R"({"bos_token": {"__type": "AddedToken", "content": "<s>"},
+      "eos_token": "</s>",
+      "chat_template": "{{ bos_token }}{% for m in messages %}<|start_header_id|>{{ m['role'] }}<|end_header_id|>\n\n{{ m['content'] | trim }}<|eot_id|>{% endfor %}{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}"})");
   const auto l3 = ChatTemplate::from_tokenizer_config(llama);
-  EXPECT_EQ(l3.options().format(), ChatFormat::kLlama3);
-  EXPECT_EQ(l3.options().bos_token(), "<s>");
+  EXPECT_EQ(l3.options().format(), ChatFormat::kJinja);
+  EXPECT_EQ(l3.render({{"user", " hi "}}, true),
+            "<s><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
 
-  const auto qwen3 = write_config("qwen3.json", R"({"chat_template": "<|im_start|> <think>"})");
-  EXPECT_THROW(ChatTemplate::from_tokenizer_config(qwen3), c10::Error);
+  // The list form: the template named "default" is used.
+  const auto listed = write_config("listed.json", R"({"eos_token": "</s>", "chat_template": [
+      {"name": "tool_use", "template": "tools"},
+      {"name": "default", "template": "{% for m in messages %}{{ m.content }}{{ eos_token }}{% endfor %}"}]})");
+  EXPECT_EQ(ChatTemplate::from_tokenizer_config(listed).render({{"user", "a"}, {"assistant", "b"}}, false), "a</s>b</s>");
+
+  // Qwen3-style thinking switch through template kwargs.
+  const auto qwen3 = write_config("qwen3.json", R"({"chat_template":
+      "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% if enable_thinking is defined and enable_thinking is false %}<think>\n\n</think>\n\n{% endif %}{% endif %}"})");
+  const auto q3 = ChatTemplate::from_tokenizer_config(qwen3);
+  EXPECT_EQ(q3.render_json(R"([{"role": "user", "content": "hi"}])", true, R"({"enable_thinking": false})"),
+            "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n");
+  EXPECT_EQ(q3.render_json(R"([{"role": "user", "content": "hi"}])", true), "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+
   const auto none = write_config("none.json", R"({"eos_token": "</s>"})");
   EXPECT_THROW(ChatTemplate::from_tokenizer_config(none), c10::Error);
-  for (const auto& path : {chatml, llama, qwen3, none}) std::remove(path.c_str());
+  const auto broken = write_config("broken.json", R"({"chat_template": "ok\n{% if x %}never closed"})");
+  try {
+    ChatTemplate::from_tokenizer_config(broken);
+    ADD_FAILURE() << "no error for an unclosed if";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("broken.json:"), std::string::npos) << e.what();
+  }
+  for (const auto& path : {llama, listed, qwen3, none, broken}) std::remove(path.c_str());
 }
 
 }  // namespace

@@ -1,9 +1,14 @@
 #pragma once
-/// @file Chat templates rendered natively (no Jinja engine): the ChatML family (Qwen2/Qwen2.5,
-/// SmolLM2), Llama 3, and a user-given format.
+/// @file Chat templates: a model's own Jinja template (tokenizer_config.json or
+/// chat_template.jinja), rendered by grpo's Jinja interpreter exactly as transformers'
+/// apply_chat_template renders it; and three layouts written out in C++ (ChatML, Llama 3 and a
+/// user-given format) for conversations built in code.
 
+#include <grpo/tokenizer/jinja.h>
 #include <torch/arg.h>
 
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +33,8 @@ enum class ChatFormat {
   /// `message_format` with `{role}` and `{content}` replaced, per message; then
   /// `generation_prompt`.
   kCustom,
+  /// A Jinja chat template (ChatTemplate::from_tokenizer_config, ChatTemplate::from_string).
+  kJinja,
 };
 
 /// How ChatTemplate lays out a conversation.
@@ -48,31 +55,58 @@ struct ChatTemplateOptions {
 };
 
 /// Renders a conversation into the prompt text a chat model was trained on, equal to
-/// transformers' `apply_chat_template(messages, tokenize=False, add_generation_prompt=...)` for
-/// the supported templates (without tools).
+/// transformers' `apply_chat_template(messages, tokenize=False, add_generation_prompt=...,
+/// tools=..., documents=..., **kwargs)` (docs/tokenizer.md lists the parity per template).
 class ChatTemplate {
  public:
   /// @throws c10::Error when options.format() is kCustom and message_format() has no
-  ///   `{content}`.
+  ///   `{content}`, or is kJinja (use from_string or from_tokenizer_config).
   explicit ChatTemplate(ChatTemplateOptions options = {});
 
-  /// The format of a `tokenizer_config.json`'s `chat_template` (or, when it has none, of the
-  /// `chat_template.jinja` beside it, where transformers 5 saves it): ChatML (with the default
-  /// system message written in the template, if any) or Llama 3 (with its `bos_token`).
-  /// @throws c10::Error naming the file when it cannot be read, has no `chat_template`, or the
-  ///   template is none of these (for example Llama 3.1's dated system header or Qwen3's
-  ///   thinking blocks).
+  /// A Jinja chat template given as text. `special_tokens` (bos_token, eos_token...) become
+  /// template variables, as transformers passes its special_tokens_map; `name` (a file name)
+  /// prefixes error messages.
+  /// @throws c10::Error with the name, line and column of a syntax error.
+  static ChatTemplate from_string(const std::string& source, std::map<std::string, std::string> special_tokens = {},
+                                  const std::string& name = "chat_template", JinjaLimits limits = {});
+
+  /// The chat template of a `tokenizer_config.json`: its `chat_template` (a string, or a list
+  /// of {"name", "template"} of which "default" is taken) or, when it has none, the
+  /// `chat_template.jinja` beside it (where transformers 5 saves it); with the special tokens
+  /// of the config (bos_token, eos_token, unk_token, sep_token, pad_token, cls_token,
+  /// mask_token: strings or AddedToken objects with "content").
+  /// @throws c10::Error naming the file when it cannot be read, is not JSON, has no template,
+  ///   or the template does not parse (with its line and column).
   static ChatTemplate from_tokenizer_config(const std::string& path);
 
   /// The prompt text of `messages`; with `add_generation_prompt`, the opening of the
   /// assistant's turn is appended.
-  /// @throws c10::Error for a role other than system, user and assistant (kChatML, kLlama3).
+  /// @throws c10::Error for a role other than system, user and assistant (kChatML, kLlama3);
+  ///   kJinja: what render_json() throws.
   std::string render(const std::vector<ChatMessage>& messages, bool add_generation_prompt) const;
 
+  /// The prompt text of a conversation given as JSON (kJinja only): `messages_json` is a JSON
+  /// array of message objects (role, content as text or a list of parts, tool_calls,
+  /// reasoning_content, name, tool_call_id... as the template reads them); `kwargs_json` is a
+  /// JSON object of further template variables (`tools`, `documents`, `enable_thinking`...),
+  /// which override the special tokens. `tools` and `documents` are None when not given, and a
+  /// message's reasoning given as `thinking` or `reasoning` is also passed as
+  /// `reasoning_content` (and the reverse as `thinking`), as transformers does.
+  /// @throws c10::Error for malformed JSON, a message that is not an object, or a rendering
+  ///   error, naming the template, line and column; a template's raise_exception() message is
+  ///   part of the error.
+  std::string render_json(const std::string& messages_json, bool add_generation_prompt,
+                          const std::string& kwargs_json = "{}") const;
+
   const ChatTemplateOptions& options() const { return options_; }
+  /// The Jinja source (kJinja), else empty.
+  const std::string& source() const { return source_; }
 
  private:
   ChatTemplateOptions options_;
+  std::string source_;
+  std::shared_ptr<const JinjaTemplate> jinja_;
+  std::map<std::string, std::string> special_tokens_;
 };
 
 }  // namespace grpo
