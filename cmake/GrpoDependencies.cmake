@@ -15,3 +15,10 @@ find_path(UTF8PROC_INCLUDE_DIR utf8proc.h REQUIRED)
 find_library(UTF8PROC_LIBRARY utf8proc REQUIRED)
 # The tokenizer's pre-tokenizer regexes (PCRE2).
 pkg_check_modules(PCRE2 REQUIRED libpcre2-8)
+# TensorBoard event files (report_to: ["tensorboard"]): the protobuf runtime and protoc,
+# Debian libprotobuf-dev and protobuf-compiler.
+find_package(Protobuf 3.12 REQUIRED)
+# `grpo plot` draws with Cairo (Debian libcairo2-dev); only the command-line program links it.
+if(GRPO_BUILD_CLI OR GRPO_BUILD_TESTS)
+  pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
+endif()

@@ -2,7 +2,7 @@
 # config so that consumers write find_package(grpo REQUIRED).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS grpo grpo_log EXPORT grpoTargets
+install(TARGETS grpo grpo_log grpo_tensorboard EXPORT grpoTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}

@@ -25,7 +25,8 @@ say() { printf '\n== %s\n' "$*"; }
 # 1. Debian packages: compiler, CMake, the C++ dependencies, Python's venv.
 packages=(g++ cmake ninja-build python3 python3-venv python3-pip
           libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
-          pkg-config libginac-dev libutf8proc-dev libpcre2-dev)
+          pkg-config libginac-dev libutf8proc-dev libpcre2-dev
+          libprotobuf-dev protobuf-compiler libcairo2-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,6 +11,7 @@
 #include <grpo/data/dataset.h>
 #include <grpo/tasks/countdown.h>
 #include <grpo/model/config.h>
+#include <grpo/model/hub_cache.h>
 #include <grpo/model/policy.h>
 #include <grpo/model/pretrained.h>
 #include <grpo/model/safetensors.h>

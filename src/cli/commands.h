@@ -23,10 +23,12 @@ void add_train_command(CLI::App& app);     ///< `grpo train`
 void add_eval_command(CLI::App& app);      ///< `grpo eval`
 void add_sample_command(CLI::App& app);    ///< `grpo sample`
 void add_reject_command(CLI::App& app);    ///< `grpo reject`
+void add_plot_command(CLI::App& app);      ///< `grpo plot`
 
 /// The model flags every model-using subcommand takes.
 struct ModelFlags {
-  std::string dir;                 ///< --model: a Hugging Face model directory
+  std::string dir;                 ///< --model: a model directory, or a repo id in the Hugging Face cache
+  std::string revision;            ///< --revision: branch, tag or commit of a repo id (default main)
   std::string dtype = "float32";   ///< --dtype: float32, bfloat16 or float16 parameters
   std::string autocast = "none";   ///< --autocast: none, bfloat16 or float16 (mixed precision)
   int64_t threads = 0;             ///< --threads: CPU intra-op threads, 0 = LibTorch's default
@@ -35,7 +37,8 @@ struct ModelFlags {
   std::vector<std::string> chat_template_kwargs;  ///< --chat-template-kwargs: KEY=VALUE template variables
 };
 
-/// Adds --model (required), --dtype, --autocast, --threads, --chat, --system,
+/// Adds --model (required; a repo id is resolved to its cached snapshot directory once parsed,
+/// resolve_model_path()), --revision, --dtype, --autocast, --threads, --chat, --system,
 /// --chat-template-kwargs to `cmd`.
 void add_model_flags(CLI::App* cmd, ModelFlags& flags);
 

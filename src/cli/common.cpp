@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 
 #include <grpo/core/device.h>
+#include <grpo/model/hub_cache.h>
 #include <grpo/tokenizer/chat_template.h>
 
 #include <c10/util/Exception.h>
@@ -26,8 +27,13 @@ std::optional<torch::ScalarType> parse_dtype(const std::string& name, const char
 }  // namespace
 
 void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
-  cmd->add_option("--model", flags.dir, "model directory in Hugging Face layout (config.json, safetensors, tokenizer)")
+  cmd->add_option("--model", flags.dir,
+                  "model directory in Hugging Face layout (config.json, safetensors, tokenizer), or a repo id "
+                  "(org/name) already in the local Hugging Face cache")
       ->required();
+  cmd->add_option("--revision", flags.revision, "branch, tag or commit of a --model repo id (default: main)");
+  // From here on flags.dir is a directory: the policy, its tokenizer and chat template read it.
+  cmd->parse_complete_callback([&flags] { flags.dir = resolve_model_path(flags.dir, flags.revision); });
   cmd->add_option("--dtype", flags.dtype, "parameter dtype: float32, bfloat16 or float16")->capture_default_str();
   cmd->add_option("--autocast", flags.autocast, "mixed precision: none, bfloat16 or float16")->capture_default_str();
   cmd->add_option("--threads", flags.threads, "CPU intra-op threads (0: LibTorch's default)")->capture_default_str();

@@ -1,4 +1,5 @@
 #include "cli/demo.h"
+#include "cli/plot.h"
 
 #include <grpo/core/device.h>
 #include <grpo/support/files.h>
@@ -143,6 +144,9 @@ std::string run_countdown_demo(const DemoOptions& o) {
   const std::string path = o.output_dir() + "/summary.json";
   write_file_atomically(path, [&](std::ostream& out) { out << summary.dump(2) << '\n'; });
   log::info(c10::str("demo: pass@1 ", before.pass_at_1, " -> ", after.pass_at_1, "; summary in ", path));
+  const std::string plot = o.output_dir() + "/plot.png";
+  write_plot({o.output_dir() + "/grpo"}, plot);
+  log::info("demo: GRPO curves in " + plot);
   return path;
 }
 

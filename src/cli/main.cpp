@@ -5,6 +5,7 @@
 //   train     GRPO of a model directory on prompt JSONL with built-in rewards
 //   eval      greedy accuracy and pass@1 of a model directory on prompt JSONL
 //   sample    completions of a model directory for prompts
+//   plot      the training curves of run directories as a PNG
 //   score     built-in rewards of JSONL rows
 //   tokenize  text lines to token ids and back with a tokenizer.json
 #include <grpo/grpo.h>
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   grpo::cli::add_eval_command(app);
   grpo::cli::add_sample_command(app);
   grpo::cli::add_reject_command(app);
+  grpo::cli::add_plot_command(app);
   grpo::cli::add_score_command(app);
   grpo::cli::add_tokenize_command(app);
 

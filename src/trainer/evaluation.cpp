@@ -2,6 +2,8 @@
 
 #include <grpo/trainer/scoring.h>
 
+#include "support/progress.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -42,6 +44,7 @@ EvalResult evaluate(Policy& policy, const PromptDataset& dataset, const RewardFn
       out[begin + r / g] += (scores[r] >= options.correct_threshold() ? 1.0 : 0.0) / static_cast<double>(g);
     }
   };
+  detail::Progress progress("eval", n, "prompts");
   for (int64_t begin = 0; begin < n; begin += options.batch_prompts()) {
     const int64_t end = std::min(n, begin + options.batch_prompts());
     judge(begin, end, 1,
@@ -53,6 +56,7 @@ EvalResult evaluate(Policy& policy, const PromptDataset& dataset, const RewardFn
               .max_new_tokens(options.max_new_tokens()).stop_strings(options.stop_strings())
               .seed(options.seed() + static_cast<uint64_t>(begin) + 1),
           pass);
+    progress.advance(end - begin);
   }
   auto mean_and_stderr = [n](const std::vector<double>& v) {
     double mean = 0, var = 0;

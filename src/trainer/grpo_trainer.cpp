@@ -22,6 +22,34 @@ double seconds_since(Clock::time_point start) {
 
 Json finite_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
+// The step's completions as a Markdown table (prompt, completion, each reward, advantage): the
+// text summary TensorBoard shows beside samples.jsonl.
+std::string completions_markdown(const ScoredBatch& batch, const std::vector<std::shared_ptr<RewardFn>>& rewards) {
+  const auto cell = [](const std::string& text) {
+    std::string out;
+    for (const char ch : text) {
+      if (ch == '|') out += "\\|";
+      else if (ch == '\n') out += "<br>";
+      else out += ch;
+    }
+    return out;
+  };
+  const auto advantages = batch.advantages.advantages.accessor<double, 1>();
+  const auto values = batch.rewards.rewards_per_func.accessor<double, 2>();
+  std::ostringstream md;
+  md << "| prompt | completion |";
+  for (const auto& r : rewards) md << ' ' << cell(r->name()) << " |";
+  md << " advantage |\n|---|---|";
+  for (size_t k = 0; k < rewards.size(); ++k) md << "---|";
+  md << "---|\n";
+  for (size_t r = 0; r < batch.rows.size(); ++r) {
+    md << "| " << cell(batch.rows[r].prompt) << " | " << cell(batch.rows[r].completion) << " |";
+    for (size_t k = 0; k < rewards.size(); ++k) md << ' ' << values[static_cast<int64_t>(r)][static_cast<int64_t>(k)] << " |";
+    md << ' ' << advantages[static_cast<int64_t>(r)] << " |\n";
+  }
+  return md.str();
+}
+
 std::vector<std::shared_ptr<RewardFn>> build_rewards(std::vector<std::shared_ptr<RewardFn>> given,
                                                      const GrpoConfig& config) {
   const auto& specs = config.reward_funcs();
@@ -310,6 +338,7 @@ StepStats GrpoTrainer::log_step(const ScoredBatch& batch, const UpdateStats& upd
       sample["advantage"] = advantages[static_cast<int64_t>(r)];
       append_line(dir + "/samples.jsonl", sample.dump(-1, ' ', false, Json::error_handler_t::replace));
     }
+    report_text("completions", completions_markdown(batch, rewards_));
   }
   return stats;
 }
@@ -335,6 +364,7 @@ void GrpoTrainer::after_step() {
   const auto result = evaluate(policy(), *eval_dataset_, *eval_correctness_, eval_options_);
   append_line(config_.output_dir() + "/eval.jsonl",
               "{\"step\": " + std::to_string(global_step()) + ", \"eval\": " + result.to_json() + "}");
+  report_scalars("eval/", result.to_json());
   log::info(c10::str("eval at step ", global_step(), ": greedy ", result.greedy_accuracy, ", pass@1 ", result.pass_at_1));
 }
 

@@ -4,6 +4,7 @@
 #include <grpo/support/files.h>
 #include <grpo/support/log.h>
 
+#include "support/event_writer.h"
 #include "trainer/checkpoint.h"
 #include "trainer/schedule.h"
 
@@ -28,6 +29,17 @@ void check_device(const TrainingArguments& args, const Policy& policy) {
               "; move the policy or set device to 'auto'");
 }
 
+// Every number of `j` (not "step"; null, a non-finite value, is skipped) as scalar <prefix><key>.
+void write_scalars(detail::EventWriter& events, const std::string& prefix, const nlohmann::json& j, int64_t step) {
+  try {
+    for (const auto& [key, value] : j.items()) {
+      if (key != "step" && value.is_number()) events.add_scalar(prefix + key, value.get<double>(), step);
+    }
+  } catch (const std::runtime_error& e) {
+    TORCH_CHECK(false, e.what());
+  }
+}
+
 }  // namespace
 
 Trainer::Trainer(Policy policy, std::unique_ptr<const TrainingArguments> args)
@@ -43,6 +55,16 @@ Trainer::Trainer(Policy policy, std::unique_ptr<const TrainingArguments> args)
                                 .weight_decay(args_->weight_decay()));
   create_directories(args_->output_dir());
   write_file_atomically(args_->output_dir() + "/config.json", [&](std::ostream& out) { out << args_->to_json(); });
+  // Reporting is the main process's: once training is distributed, only rank 0 creates the writer.
+  if (args_->reports_to_tensorboard()) {
+    create_directories(args_->output_dir() + "/runs");
+    try {
+      events_ = std::make_unique<detail::EventWriter>(args_->output_dir() + "/runs");
+    } catch (const std::runtime_error& e) {
+      TORCH_CHECK(false, args_->config_name(), ": ", e.what());
+    }
+    report_text("config", "```json\n" + nlohmann::ordered_json::parse(args_->to_json()).dump(2) + "\n```");
+  }
 }
 
 Trainer::~Trainer() = default;
@@ -81,6 +103,22 @@ void Trainer::finish_update() { optimizer_->step(); }
 
 void Trainer::log_metrics(const std::string& json_line) const {
   append_line(args_->output_dir() + "/metrics.jsonl", json_line);
+  if (!events_) return;
+  const auto j = nlohmann::json::parse(json_line);
+  write_scalars(*events_, "train/", j, j.at("step").get<int64_t>());
+}
+
+void Trainer::report_scalars(const std::string& prefix, const std::string& json_object) const {
+  if (events_) write_scalars(*events_, prefix, nlohmann::json::parse(json_object), step_);
+}
+
+void Trainer::report_text(const std::string& tag, const std::string& markdown) const {
+  if (!events_) return;
+  try {
+    events_->add_text(tag, markdown, step_);
+  } catch (const std::runtime_error& e) {
+    TORCH_CHECK(false, e.what());
+  }
 }
 
 void Trainer::train() {

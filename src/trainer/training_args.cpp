@@ -2,6 +2,7 @@
 
 #include "trainer/config_checks.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace grpo {
@@ -25,6 +26,17 @@ void TrainingArguments::validate() const {
   check(logging_steps() >= 1, "logging_steps", logging_steps(), ">= 1");
   check(save_steps() >= 0, "save_steps", save_steps(), ">= 0");
   check(save_total_limit() >= 1, "save_total_limit", save_total_limit(), ">= 1");
+  for (const auto& target : report_to()) {
+    check(detail::one_of(target, {"tensorboard", "none"}), "report_to", "'" + target + "'",
+          "a list of 'tensorboard' or 'none'");
+  }
+  const bool none = std::find(report_to().begin(), report_to().end(), "none") != report_to().end();
+  check(!none || report_to().size() == 1, "report_to", c10::str(report_to().size(), " entries with 'none'"),
+        "['none'] alone or a list without 'none'");
+}
+
+bool TrainingArguments::reports_to_tensorboard() const {
+  return std::find(report_to().begin(), report_to().end(), "tensorboard") != report_to().end();
 }
 
 }  // namespace grpo

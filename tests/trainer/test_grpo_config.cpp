@@ -86,6 +86,7 @@ TEST(GrpoConfig, JsonHoldsEveryFieldOfAnIndependentList) {
                           .logging_steps(5)
                           .save_steps(6)
                           .save_total_limit(3)
+                          .report_to({"tensorboard"})
                           .num_generations(4)
                           .num_iterations(2)
                           .max_completion_length(64)
@@ -112,7 +113,7 @@ TEST(GrpoConfig, JsonHoldsEveryFieldOfAnIndependentList) {
     "per_device_train_batch_size": 4, "gradient_accumulation_steps": 3,
     "learning_rate": 0.5, "adam_beta1": 0.8, "adam_beta2": 0.95, "adam_epsilon": 1e-6,
     "weight_decay": 0.1, "max_grad_norm": 2.0, "lr_scheduler_type": "cosine", "warmup_ratio": 0.25,
-    "bf16": true, "logging_steps": 5, "save_steps": 6, "save_total_limit": 3,
+    "bf16": true, "logging_steps": 5, "save_steps": 6, "save_total_limit": 3, "report_to": ["tensorboard"],
     "num_generations": 4, "num_iterations": 2, "max_completion_length": 64, "temperature": 0.7,
     "top_p": 0.9, "top_k": 5, "stop_strings": ["</answer>"], "loss_type": "bnpo",
     "importance_sampling_level": "sequence", "scale_rewards": "batch", "beta": 0.04,
@@ -146,13 +147,14 @@ TEST(SftConfig, JsonHoldsEveryFieldOfAnIndependentList) {
                           .bf16(true)
                           .logging_steps(2)
                           .save_steps(4)
-                          .save_total_limit(5);
+                          .save_total_limit(5)
+                          .report_to({"none"});
   const auto expected = nlohmann::json::parse(R"({
     "output_dir": "out/s", "device": "cpu", "seed": 3, "max_steps": 12,
     "per_device_train_batch_size": 2, "gradient_accumulation_steps": 4, "learning_rate": 0.01,
     "adam_beta1": 0.5, "adam_beta2": 0.9, "adam_epsilon": 1e-7, "weight_decay": 0.2,
     "max_grad_norm": 0.0, "lr_scheduler_type": "linear", "warmup_ratio": 0.0, "bf16": true,
-    "logging_steps": 2, "save_steps": 4, "save_total_limit": 5})");
+    "logging_steps": 2, "save_steps": 4, "save_total_limit": 5, "report_to": ["none"]})");
   EXPECT_EQ(nlohmann::json::parse(config.to_json()), expected);
   EXPECT_EQ(nlohmann::json::parse(grpo::SftConfig::from_json(expected.dump()).to_json()), expected);
 }

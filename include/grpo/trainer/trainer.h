@@ -15,6 +15,9 @@
 #include <vector>
 
 namespace grpo {
+namespace detail {
+class EventWriter;
+}  // namespace detail
 
 /// The shared trainer skeleton. A subclass implements train_step() (one training step) and may
 /// add files to checkpoints (save_extra_files(), load_extra_files()) and work after a step
@@ -81,9 +84,17 @@ class Trainer {
   torch::Tensor clip_gradients();
   /// Applies the optimizer to the accumulated (clipped) gradients.
   void finish_update();
-  /// Appends one JSON object to `<output_dir>/metrics.jsonl`.
+  /// Appends one JSON object (with an integer "step") to `<output_dir>/metrics.jsonl` and, with
+  /// report_to `tensorboard`, writes each of its numbers as scalar `train/<key>` at that step.
   /// @throws c10::Error naming the file if it cannot be written.
   void log_metrics(const std::string& json_line) const;
+  /// With report_to `tensorboard`, writes each number of the JSON object `json_object` as
+  /// scalar `<prefix><key>` at global_step() (evaluation results: prefix `eval/`). Else nothing.
+  /// @throws c10::Error naming the event file if it cannot be written.
+  void report_scalars(const std::string& prefix, const std::string& json_object) const;
+  /// With report_to `tensorboard`, writes `markdown` as text summary `tag` at global_step().
+  /// Else nothing. @throws c10::Error naming the event file if it cannot be written.
+  void report_text(const std::string& tag, const std::string& markdown) const;
   /// Marks the step done (global_step() + 1).
   void count_step() { ++step_; }
 
@@ -91,6 +102,7 @@ class Trainer {
   std::unique_ptr<const TrainingArguments> args_;
   Policy policy_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<detail::EventWriter> events_;  // report_to tensorboard, else null
   int64_t step_ = 0;
 };
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace grpo {
 
@@ -90,6 +91,11 @@ class TrainingArguments {
   GRPO_CONFIG_FIELD(int64_t, save_steps) = 0;
   /// Checkpoints kept, >= 1 (older ones are removed). Default: 2.
   GRPO_CONFIG_FIELD(int64_t, save_total_limit) = 2;
+  /// Where metrics go besides metrics.jsonl and the console, as transformers' `report_to`: a list
+  /// of `tensorboard` (event files in `<output_dir>/runs/`: every metric of every step as
+  /// `train/<key>`, evaluation results as `eval/<key>`, the config and sampled completions as
+  /// text) or `none`; `[]` and `["none"]` report nowhere else. Default: [].
+  GRPO_CONFIG_FIELD(std::vector<std::string>, report_to) = {};
 
  public:
   virtual ~TrainingArguments() = default;
@@ -116,11 +122,15 @@ class TrainingArguments {
     visitor("logging_steps", a.logging_steps_);
     visitor("save_steps", a.save_steps_);
     visitor("save_total_limit", a.save_total_limit_);
+    visitor("report_to", a.report_to_);
   }
 
   /// Checks every field, shared and the config's own.
   /// @throws c10::Error "<Config>: <field> must be <rule>, got <value>" for the first one out of range.
   virtual void validate() const;
+
+  /// Whether report_to names `tensorboard`.
+  bool reports_to_tensorboard() const;
 
   /// The config's name in messages: `GrpoConfig`, `SftConfig`.
   virtual const char* config_name() const = 0;
@@ -156,6 +166,7 @@ class TrainingConfig : public TrainingArguments {
   GRPO_CONFIG_SETTER(int64_t, logging_steps)
   GRPO_CONFIG_SETTER(int64_t, save_steps)
   GRPO_CONFIG_SETTER(int64_t, save_total_limit)
+  GRPO_CONFIG_SETTER(std::vector<std::string>, report_to)
 
  public:
   /// The config as a JSON object with every field, shared ones first (the file documents the run).
