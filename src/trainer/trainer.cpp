@@ -42,6 +42,7 @@ Trainer::Trainer(Policy policy, std::unique_ptr<const TrainingArguments> args)
                                 .eps(args_->adam_epsilon())
                                 .weight_decay(args_->weight_decay()));
   create_directories(args_->output_dir());
+  lock_ = std::make_unique<detail::OutputDirLock>(args_->output_dir());
   write_file_atomically(args_->output_dir() + "/config.json", [&](std::ostream& out) { out << args_->to_json(); });
 }
 
@@ -77,7 +78,10 @@ torch::Tensor Trainer::clip_gradients() {
   return total;
 }
 
-void Trainer::finish_update() { optimizer_->step(); }
+void Trainer::finish_update() {
+  detail::test_kill_point("update", step_ + 1);
+  optimizer_->step();
+}
 
 void Trainer::log_metrics(const std::string& json_line) const {
   append_line(args_->output_dir() + "/metrics.jsonl", json_line);
@@ -106,14 +110,21 @@ void Trainer::train() {
     }
     if (args_->save_steps() > 0 && step_ % args_->save_steps() == 0) save_checkpoint();
     after_step();
+    detail::test_kill_point("between", step_);
   }
   if (args_->save_steps() == 0 || step_ % args_->save_steps() != 0) save_checkpoint();
-  policy_.save_pretrained(args_->output_dir() + "/model");
+  const std::string model_dir = args_->output_dir() + "/model";
+  try {
+    policy_.save_pretrained(model_dir);
+  } catch (const c10::Error& e) {
+    TORCH_CHECK(false, "cannot write the final model to '", model_dir, "': ", e.what_without_backtrace());
+  }
 }
 
 std::string Trainer::save_checkpoint() {
   return detail::write_checkpoint(args_->output_dir(), step_, args_->save_total_limit(), [&](const std::string& dir) {
     policy_.save_pretrained(dir);
+    detail::test_kill_point("checkpoint", step_);
     save_extra_files(dir);
     torch::save(*optimizer_, dir + "/optimizer.pt");
     write_file_atomically(dir + "/trainer_state.json", [&](std::ostream& out) {
@@ -130,6 +141,9 @@ void Trainer::resume(const std::string& checkpoint) {
   load_extra_files(dir);
   torch::load(*optimizer_, dir + "/optimizer.pt");
   step_ = state["global_step"].get<int64_t>();
+  for (const char* log : {"metrics.jsonl", "samples.jsonl", "eval.jsonl"}) {
+    detail::truncate_step_log(args_->output_dir() + "/" + log, step_);
+  }
 }
 
 }  // namespace grpo
