@@ -126,7 +126,11 @@ std::string Trainer::save_checkpoint() {
     policy_.save_pretrained(dir);
     detail::test_kill_point("checkpoint", step_);
     save_extra_files(dir);
-    torch::save(*optimizer_, dir + "/optimizer.pt");
+    // Serialised in memory, then written by us: LibTorch's file writer finishes the archive in
+    // its destructor, and a write error there (full disk) would terminate the process.
+    std::ostringstream optimizer_bytes;
+    torch::save(*optimizer_, optimizer_bytes);
+    write_file_atomically(dir + "/optimizer.pt", [&](std::ostream& out) { out << optimizer_bytes.str(); });
     write_file_atomically(dir + "/trainer_state.json", [&](std::ostream& out) {
       out << nlohmann::ordered_json{{"global_step", step_}, {"config", nlohmann::ordered_json::parse(args_->to_json())}}
                  .dump(2);
