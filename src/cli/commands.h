@@ -58,10 +58,6 @@ std::string render_prompt(const ModelFlags& flags, const std::string& prompt);
 /// A dataset with every prompt passed through render_prompt().
 PromptDataset render_prompts(const ModelFlags& flags, const PromptDataset& dataset);
 
-/// "name" or "name:key=value,key=value" as a name and parameters.
-/// @throws c10::Error naming the spec when a parameter is not key=value.
-RewardSpec parse_reward_spec(const std::string& spec);
-
 /// The run flags of `sft` and `train`: a JSON config and overrides, and resuming.
 struct RunFlags {
   std::string config;              ///< --config: the trainer's config JSON

@@ -25,7 +25,7 @@ void for_each_json_line(const std::string& path, Fn&& row) {
     nlohmann::json object;
     try {
       object = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // also out_of_range: a number beyond double
       TORCH_CHECK(false, path, ":", number, ": not valid JSON (", e.what(), ")");
     }
     TORCH_CHECK(object.is_object(), path, ":", number, ": expected a JSON object, got ", object.type_name());

@@ -116,7 +116,7 @@ Config config_from_json(const std::string& text, const char* name, Visit visit) 
   Json j;
   try {
     j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number beyond double
     TORCH_CHECK(false, name, ": malformed JSON: ", e.what());
   }
   TORCH_CHECK(j.is_object(), name, ": expected a JSON object, got ", j.type_name());

@@ -3,6 +3,8 @@
 #include <grpo/support/files.h>
 #include <grpo/support/log.h>
 
+#include "trainer/checkpoint.h"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -84,6 +86,20 @@ GrpoLossOptions loss_options(const GrpoConfig& c) {
   return o;
 }
 
+// Where a non-finite loss came from, read only once the loss is known to be bad: "; non-finite
+// log-probabilities in <phase>, row <r>" for the first such row of the scored batch, else "".
+std::string nonfinite_scoring(const ScoredBatch& batch) {
+  const std::pair<const char*, const torch::Tensor*> phases[] = {{"reference scoring", &batch.ref_logprobs},
+                                                                  {"old-policy scoring", &batch.old_logprobs}};
+  for (const auto& [phase, logprobs] : phases) {
+    if (!logprobs->defined()) continue;
+    const auto bad = logprobs->isfinite().all(1).logical_not().to(torch::kCPU);
+    const auto rows = bad.nonzero();
+    if (rows.size(0) > 0) return c10::str("; non-finite log-probabilities in ", phase, ", row ", rows[0][0].item<int64_t>());
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string StepStats::to_json() const {
@@ -152,16 +168,21 @@ ScoredBatch GrpoTrainer::generate_and_score() {
     texts.push_back(train_dataset_[i].prompt);
   }
   const auto sample_start = Clock::now();
-  batch.rollout = policy().generate(
-      texts, SamplingOptions()
-                 .num_generations(g)
-                 .max_new_tokens(c.max_completion_length())
-                 .temperature(c.temperature())
-                 .top_p(c.top_p())
-                 .top_k(c.top_k())
-                 .stop_strings(c.stop_strings())
-                 .seed(static_cast<uint64_t>(c.seed()) * 1000003ULL + static_cast<uint64_t>(step)));
+  try {
+    batch.rollout = policy().generate(
+        texts, SamplingOptions()
+                   .num_generations(g)
+                   .max_new_tokens(c.max_completion_length())
+                   .temperature(c.temperature())
+                   .top_p(c.top_p())
+                   .top_k(c.top_k())
+                   .stop_strings(c.stop_strings())
+                   .seed(static_cast<uint64_t>(c.seed()) * 1000003ULL + static_cast<uint64_t>(step)));
+  } catch (const c10::Error& e) {
+    TORCH_CHECK(false, "step ", step + 1, ", sampling: ", e.what_without_backtrace());
+  }
   batch.sampling_seconds = seconds_since(sample_start);
+  detail::test_kill_point("sample", step + 1);
   const auto& rollout = batch.rollout;
   const int64_t n = rollout.num_rows();
 
@@ -272,7 +293,8 @@ UpdateStats GrpoTrainer::optimize(const ScoredBatch& batch) {
     const double m = static_cast<double>(micro_batches);
     TORCH_CHECK(std::isfinite(v[0]) && std::isfinite(v[1]), "step ", global_step() + 1, ": loss is ", v[0],
                 ", gradient norm ", v[1], " (kl ", sum[kKl] / m, ", ratio mean ", sum[kRatio] / m, ", reward mean ",
-                batch.advantages.reward_mean.item<double>(), "); stopping before the update");
+                batch.advantages.reward_mean.item<double>(), ")", nonfinite_scoring(batch),
+                "; stopping before the update");
     finish_update();
     out.loss += v[0] / static_cast<double>(c.num_iterations());
     out.grad_norm = v[1];

@@ -54,6 +54,7 @@ Trainer::Trainer(Policy policy, std::unique_ptr<const TrainingArguments> args)
                                 .eps(args_->adam_epsilon())
                                 .weight_decay(args_->weight_decay()));
   create_directories(args_->output_dir());
+  lock_ = std::make_unique<detail::OutputDirLock>(args_->output_dir());
   write_file_atomically(args_->output_dir() + "/config.json", [&](std::ostream& out) { out << args_->to_json(); });
   // Reporting is the main process's: once training is distributed, only rank 0 creates the writer.
   if (args_->reports_to_tensorboard()) {
@@ -99,7 +100,10 @@ torch::Tensor Trainer::clip_gradients() {
   return total;
 }
 
-void Trainer::finish_update() { optimizer_->step(); }
+void Trainer::finish_update() {
+  detail::test_kill_point("update", step_ + 1);
+  optimizer_->step();
+}
 
 void Trainer::log_metrics(const std::string& json_line) const {
   append_line(args_->output_dir() + "/metrics.jsonl", json_line);
@@ -144,16 +148,27 @@ void Trainer::train() {
     }
     if (args_->save_steps() > 0 && step_ % args_->save_steps() == 0) save_checkpoint();
     after_step();
+    detail::test_kill_point("between", step_);
   }
   if (args_->save_steps() == 0 || step_ % args_->save_steps() != 0) save_checkpoint();
-  policy_.save_pretrained(args_->output_dir() + "/model");
+  const std::string model_dir = args_->output_dir() + "/model";
+  try {
+    policy_.save_pretrained(model_dir);
+  } catch (const c10::Error& e) {
+    TORCH_CHECK(false, "cannot write the final model to '", model_dir, "': ", e.what_without_backtrace());
+  }
 }
 
 std::string Trainer::save_checkpoint() {
   return detail::write_checkpoint(args_->output_dir(), step_, args_->save_total_limit(), [&](const std::string& dir) {
     policy_.save_pretrained(dir);
+    detail::test_kill_point("checkpoint", step_);
     save_extra_files(dir);
-    torch::save(*optimizer_, dir + "/optimizer.pt");
+    // Serialised in memory, then written by us: LibTorch's file writer finishes the archive in
+    // its destructor, and a write error there (full disk) would terminate the process.
+    std::ostringstream optimizer_bytes;
+    torch::save(*optimizer_, optimizer_bytes);
+    write_file_atomically(dir + "/optimizer.pt", [&](std::ostream& out) { out << optimizer_bytes.str(); });
     write_file_atomically(dir + "/trainer_state.json", [&](std::ostream& out) {
       out << nlohmann::ordered_json{{"global_step", step_}, {"config", nlohmann::ordered_json::parse(args_->to_json())}}
                  .dump(2);
@@ -168,6 +183,9 @@ void Trainer::resume(const std::string& checkpoint) {
   load_extra_files(dir);
   torch::load(*optimizer_, dir + "/optimizer.pt");
   step_ = state["global_step"].get<int64_t>();
+  for (const char* log : {"metrics.jsonl", "samples.jsonl", "eval.jsonl"}) {
+    detail::truncate_step_log(args_->output_dir() + "/" + log, step_);
+  }
 }
 
 }  // namespace grpo

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <set>
 #include <string>
@@ -82,6 +83,28 @@ TEST(Policy, RolloutShapesFollowTheGroupLayout) {
               kPrompts[static_cast<size_t>(r / 4)]);
     EXPECT_EQ(rollout.prompt_mask[r].narrow(0, 0, 7 - n).sum().item<int64_t>(), 0);
   }
+}
+
+TEST(Policy, NonFiniteLogitsStopSamplingNamingTheRow) {
+  auto policy = make_policy("0123456789+-=");
+  {
+    // A NaN embedding for '-': only the prompt that contains it gets NaN hidden states and logits.
+    torch::NoGradGuard no_grad;
+    const auto minus = policy.tokenizer().encode("-").at(0);
+    policy.model()->model->embed_tokens->weight[minus].fill_(std::numeric_limits<float>::quiet_NaN());
+  }
+  // One token per row, so that no other row samples '-' and feeds it back.
+  const auto options = SamplingOptions().num_generations(2).max_new_tokens(1).seed(3);
+  try {
+    policy.generate({"12+3=", "99-1+4="}, options);
+    FAIL() << "generate accepted NaN logits";
+  } catch (const c10::Error& e) {
+    const std::string message = e.what_without_backtrace();
+    EXPECT_NE(message.find("non-finite logits while sampling row 2 (prompt 1, completion 0) at completion token 0"),
+              std::string::npos)
+        << message;
+  }
+  EXPECT_NO_THROW(policy.generate({"12+3="}, options));  // the other prompt alone samples normally
 }
 
 TEST(Policy, SameSeedSameCompletionsOtherSeedOthers) {

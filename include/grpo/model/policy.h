@@ -127,8 +127,10 @@ class Policy {
   /// EOS token (any of eos_token_ids()), after the token that completes a stop string, or after
   /// max_new_tokens tokens (then `truncated`). Runs without gradient; does not change the module's train/eval mode.
   /// @param prompts B >= 1 prompts, each encoding to at least one token.
-  /// @throws c10::Error on an empty prompt list or prompt, an option out of range, or a
-  ///         prompt + max_new_tokens longer than max_position_embeddings.
+  /// @throws c10::Error on an empty prompt list or prompt, an option out of range, a
+  ///         prompt + max_new_tokens longer than max_position_embeddings, or non-finite logits
+  ///         (NaN or Inf) for a row that is still sampling (naming the row and token; checked
+  ///         once, after the loop, in the read of the completion lengths).
   Rollout generate(const std::vector<std::string>& prompts, const SamplingOptions& options);
 
   /// Per-token log-probabilities of the rollout's completions (one forward over prompt +

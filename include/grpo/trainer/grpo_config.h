@@ -21,6 +21,11 @@ struct RewardSpec {
   std::map<std::string, std::string> params;
 };
 
+/// A reward spec as written on a command line: "name" or "name:key=value,key=value" (a value
+/// may be empty and may contain '='; a repeated key keeps the last value).
+/// @throws c10::Error naming the spec when a parameter is not key=value with a non-empty key.
+RewardSpec parse_reward_spec(const std::string& spec);
+
 /// Everything a GRPO run needs besides the policy, the rewards and the data: the shared
 /// TrainingArguments (run directory, seed, steps, batch, AdamW, schedule, logging, checkpoints)
 /// plus sampling, the objective and the rewards by name. Read from and written to JSON

@@ -17,6 +17,7 @@
 namespace grpo {
 namespace detail {
 class EventWriter;
+class OutputDirLock;
 }  // namespace detail
 
 /// The shared trainer skeleton. A subclass implements train_step() (one training step) and may
@@ -43,8 +44,10 @@ class Trainer {
   std::string save_checkpoint();
 
   /// Restores the model, the optimizer, the step and the subclass's state from a directory
-  /// written by save_checkpoint(), or from the newest one in output_dir when given "latest". The
-  /// data order and sampling continue as in an unbroken run.
+  /// written by save_checkpoint(), or from the newest one in output_dir when given "latest" (a
+  /// `.tmp` directory left by a crash is never taken). The data order and sampling continue as
+  /// in an unbroken run. metrics.jsonl, samples.jsonl and eval.jsonl in output_dir are cut back
+  /// to the checkpoint's step, so the steps run again after it are logged once.
   /// @throws c10::Error naming the directory and the file if one is missing or malformed, or
   ///         when "latest" finds no checkpoint.
   void resume(const std::string& checkpoint_dir);
@@ -58,10 +61,11 @@ class Trainer {
 
  protected:
   /// Validates `args`, applies bf16 to the policy, checks the policy's device against
-  /// args.device(), creates the AdamW optimizer and output_dir, and writes
+  /// args.device(), creates the AdamW optimizer and output_dir, locks `<output_dir>/.lock`
+  /// (flock, released when the trainer is destroyed or the process dies) and writes
   /// `<output_dir>/config.json`.
-  /// @throws c10::Error if args is invalid, the policy is not on args.device(), or output_dir
-  ///         cannot be created.
+  /// @throws c10::Error if args is invalid, the policy is not on args.device(), output_dir
+  ///         cannot be created, or another process has output_dir locked.
   Trainer(Policy policy, std::unique_ptr<const TrainingArguments> args);
 
   /// Runs one step (the subclass's) and returns the text of its console line, without the
@@ -104,6 +108,7 @@ class Trainer {
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<detail::EventWriter> events_;  // report_to tensorboard, else null
   int64_t step_ = 0;
+  std::unique_ptr<detail::OutputDirLock> lock_;
 };
 
 }  // namespace grpo
