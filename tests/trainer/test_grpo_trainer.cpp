@@ -6,6 +6,7 @@
 
 #include "support/expect_error.h"
 #include "support/temp_dir.h"
+#include "support/tiny_policy.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -15,24 +16,9 @@
 
 using grpo::testing::expect_error;
 using grpo::testing::TempDir;
+using grpo::testing::tiny_policy;
 
 namespace {
-
-grpo::Policy tiny_policy(uint64_t seed) {
-  torch::set_num_threads(1);  // tiny operations: threads only add waiting
-  torch::manual_seed(seed);
-  auto tokenizer = std::make_shared<grpo::CharTokenizer>(grpo::CharTokenizerOptions("abcd>"));
-  auto config = grpo::ModelConfig()
-                    .vocab_size(tokenizer->vocab_size())
-                    .hidden_size(32)
-                    .intermediate_size(64)
-                    .num_hidden_layers(1)
-                    .num_attention_heads(2)
-                    .num_key_value_heads(1)
-                    .head_dim(16)
-                    .max_position_embeddings(32);
-  return grpo::Policy(grpo::Transformer(config), tokenizer);
-}
 
 // Share of 'a' among the completion's characters (0 for an empty completion).
 std::shared_ptr<grpo::RewardFn> share_of_a() {
