@@ -70,7 +70,10 @@ PromptSelection select_completions(const std::vector<Candidate>& candidates, con
       if (std::isfinite(c.scores[f])) rank[i] += c.scores[f];
     }
     out.truncated += c.truncated ? 1 : 0;
-    if (all && !(options.drop_truncated() && c.truncated)) passing.push_back(static_cast<int64_t>(i));
+    // An empty completion teaches nothing (and SFT data must have a completion): never kept.
+    if (all && !c.completion.empty() && !(options.drop_truncated() && c.truncated)) {
+      passing.push_back(static_cast<int64_t>(i));
+    }
   }
   out.passed = static_cast<int64_t>(passing.size());
   if (options.best_of()) {

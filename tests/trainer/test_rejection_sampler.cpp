@@ -33,11 +33,12 @@ TEST(RejectionSampling, KeepsCandidatesPassingEveryThreshold) {
                                     {"four five six", false, {0.0, 1.0}},   // fails accuracy
                                     {"seven eight nine", false, {1.0, 0.4}},  // fails language
                                     {"ten eleven twelve", false, {1.0, kNaN}},
-                                    {"thirteen fourteen", true, {1.0, 1.0}}};  // truncated
+                                    {"thirteen fourteen", true, {1.0, 1.0}},  // truncated
+                                    {"", false, {1.0, 1.0}}};                 // empty: never kept
   const auto o = RejectionSamplingOptions().max_per_prompt(10).best_of(false);
   const auto s = grpo::select_completions(c, {1.0, 0.5}, o);
   EXPECT_EQ(s.kept, (std::vector<int64_t>{0, 3}));
-  EXPECT_EQ(s.passed_per_filter, (std::vector<int64_t>{4, 4}));
+  EXPECT_EQ(s.passed_per_filter, (std::vector<int64_t>{5, 5}));
   EXPECT_EQ(s.truncated, 1);
   EXPECT_EQ(s.passed, 2);
   // Keeping truncated completions admits the last one too.

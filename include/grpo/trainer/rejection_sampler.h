@@ -72,13 +72,13 @@ struct PromptSelection {
   /// Indices of the kept candidates, in the order kept (best first with best_of).
   std::vector<int64_t> kept;
   /// Candidates passing each filter (F counts), truncated candidates, candidates passing every
-  /// filter (and not dropped as truncated), and those of them dropped as duplicates.
+  /// filter (and neither empty nor dropped as truncated), and those of them dropped as duplicates.
   std::vector<int64_t> passed_per_filter;
   int64_t truncated = 0, passed = 0, duplicates = 0;
 };
 
 /// The selection rule of rejection sampling for one prompt: keep a candidate when it is not
-/// truncated (with drop_truncated) and every filter passes (score >= min_scores[f] or NaN); order
+/// empty, not truncated (with drop_truncated) and every filter passes (score >= min_scores[f] or NaN); order
 /// the kept by the sum of their finite scores when best_of (stable: ties keep sampling order);
 /// drop duplicates and near duplicates of an already kept candidate; stop at max_per_prompt.
 /// @param min_scores [F] thresholds, one per score of every candidate.
