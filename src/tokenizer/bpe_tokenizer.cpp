@@ -150,6 +150,15 @@ BpeTokenizer::BpeTokenizer(const std::string& tokenizer_json_path, BpeTokenizerO
                 e.what());
   }
   impl.build_id_tables();
+  // The post-processor names its special tokens by id; an id the vocabulary does not have would
+  // be emitted by encode() and fail only later, in the model's embedding.
+  for (const auto* ids : {&impl.post_processor.prefix_ids(), &impl.post_processor.suffix_ids()}) {
+    for (const auto id : *ids) {
+      TORCH_CHECK(id >= 0 && id < static_cast<int64_t>(impl.id_to_token.size()), "BpeTokenizer: ",
+                  tokenizer_json_path, ": post_processor token id ", id, " is outside the vocabulary [0, ",
+                  impl.id_to_token.size(), ")");
+    }
+  }
   impl.model.set_cache_capacity(static_cast<size_t>(options.cache_capacity()));
   impl.eos_id = impl.resolve(options.eos_token(), "eos_token");
   impl.pad_id = impl.resolve(options.pad_token(), "pad_token");

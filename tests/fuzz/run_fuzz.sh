@@ -97,7 +97,9 @@ for name in "${targets[@]}"; do
   timeout=1
   [ "$name" != fuzz_answer ] || timeout=10
   timeout=${GRPO_FUZZ_TIMEOUT:-$timeout}
+  # libFuzzer's own exit code for a crash is 77, which reads as "skipped" here: use 1.
   (cd "$work" && "./$name" "$corpus" "$(seeds_of "$name")" "${limit[@]}" $(extra_of "$name") -timeout="$timeout" \
-     -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 2>&1 | tail -n 12; exit "${PIPESTATUS[0]}")
+     -rss_limit_mb=2048 -detect_leaks=0 -error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 2>&1 | tail -n 12;
+   exit "${PIPESTATUS[0]}")
 done
 echo "== no crashes"
