@@ -41,8 +41,8 @@ at::Generator make_generator(torch::Device device, uint64_t seed) {
 /// One decoding step's draw.
 struct Draw {
   torch::Tensor tokens;    // [N] int64
-  torch::Tensor logprobs;  // [N] float32, under log_softmax(logits / temperature)
-  torch::Tensor finite;    // [N] bool, whether the row's logits were all finite
+  torch::Tensor logprobs;  // [N] float32, under log_softmax(logits / temperature); NaN or -Inf
+                           // for a row whose logits were not finite
 };
 
 /// Samples one token per row from `logits` [N, V] after temperature, top-k and top-p.
@@ -62,12 +62,13 @@ Draw draw(const torch::Tensor& logits, const SamplingOptions& o, at::Generator& 
     const auto remove = torch::zeros_like(mass_above, torch::kBool).scatter_(-1, order, mass_above >= o.top_p());
     filtered = filtered.masked_fill(remove, neg_inf);
   }
-  // A row with a non-finite logit (NaN or Inf: log_softmax is then NaN or -Inf) is drawn from
-  // a uniform distribution instead, so that multinomial stays defined; generate() reports it.
-  const auto finite = logp.isfinite().all(-1);
-  const auto probs = filtered.softmax(-1).masked_fill(finite.logical_not().unsqueeze(1), 1.0);
+  // A row with a NaN or +Inf logit has NaN probabilities throughout (log_softmax is NaN, or
+  // NaN and -Inf); it is drawn from a uniform distribution instead, so that multinomial stays
+  // defined, and its sampled log-probability is NaN or -Inf, which generate() reports after the
+  // loop. One in-place pass; no per-row flag to keep.
+  const auto probs = filtered.softmax(-1).nan_to_num_(1.0);
   const auto tokens = torch::multinomial(probs, 1, /*replacement=*/false, generator);
-  return {tokens.squeeze(1), logp.gather(-1, tokens).squeeze(1), finite};
+  return {tokens.squeeze(1), logp.gather(-1, tokens).squeeze(1)};
 }
 
 // Autocast to `dtype` on `device` for the guard's lifetime when a dtype is given (the C++
@@ -190,9 +191,6 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
   auto completion_mask = torch::zeros({rows, max_new}, long_options);
   auto sampling_logprobs = torch::zeros({rows, max_new}, torch::TensorOptions().dtype(torch::kFloat).device(device_));
   auto done = torch::zeros({rows}, torch::TensorOptions().dtype(torch::kBool).device(device_));
-  // The first completion token of each row whose logits were not finite, -1 if none: kept on
-  // the device and read once, with the completion lengths, after the loop.
-  auto first_nonfinite = torch::full({rows}, -1, long_options);
 
   // Stop strings are matched on the host in a window of the last tokens: every token decodes
   // to at least one byte, so a stop string of n bytes spans at most n tokens.
@@ -212,8 +210,6 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
     completion_ids.select(1, t).copy_(tokens);
     sampling_logprobs.select(1, t).copy_(step.logprobs.masked_fill(done, 0));
     completion_mask.select(1, t).copy_(done.logical_not());
-    first_nonfinite = torch::where(step.finite.logical_or(done).logical_or(first_nonfinite >= 0), first_nonfinite,
-                                   torch::full_like(first_nonfinite, t));
     bool all_done = false;
     if (host_tracking) {
       const auto tokens_host = tokens.to(torch::kCPU);
@@ -246,12 +242,16 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
   }
 
   // Trim to the longest completion (rows finished early only added masked padding).
-  const auto bad_row = (first_nonfinite >= 0).to(torch::kLong).argmax();
-  const auto host = torch::stack({completion_mask.sum(1).max(), bad_row, first_nonfinite[bad_row]}).to(torch::kCPU);
+  // A sampled token whose log-probability is not finite came from non-finite logits (finished
+  // rows hold 0): the first such token, found once here and read with the completion lengths.
+  const auto bad = sampling_logprobs.isfinite().logical_not().flatten();
+  const auto first_bad = bad.to(torch::kLong).argmax();
+  const auto host = torch::stack({completion_mask.sum(1).max(), bad.any().to(torch::kLong), first_bad}).to(torch::kCPU);
   const auto* read = host.data_ptr<int64_t>();
   const int64_t longest = read[0];
-  TORCH_CHECK(read[2] < 0, "Policy::generate: non-finite logits while sampling row ", read[1], " (prompt ",
-              read[1] / group, ", completion ", read[1] % group, ") at completion token ", read[2]);
+  const int64_t bad_row = read[2] / max_new, bad_token = read[2] % max_new;
+  TORCH_CHECK(read[1] == 0, "Policy::generate: non-finite logits while sampling row ", bad_row, " (prompt ",
+              bad_row / group, ", completion ", bad_row % group, ") at completion token ", bad_token);
   rollout.completion_ids = completion_ids.narrow(1, 0, longest).clone();
   rollout.completion_mask = completion_mask.narrow(1, 0, longest).clone();
   rollout.sampling_logprobs = sampling_logprobs.narrow(1, 0, longest).clone();
