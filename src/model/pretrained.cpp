@@ -5,6 +5,7 @@
 #include "model/hf_json.h"
 #include "support/text.h"
 
+#include <grpo/model/hub_cache.h>
 #include <grpo/model/policy.h>
 #include <grpo/support/files.h>
 #include <grpo/tokenizer/load.h>
@@ -12,11 +13,13 @@
 #include <c10/core/DefaultDtype.h>
 #include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
+
 #include <torch/torch.h>
 
 namespace grpo {
 
-Policy Policy::from_pretrained(const std::string& directory, const PretrainedOptions& options) {
+Policy Policy::from_pretrained(const std::string& name_or_path, const PretrainedOptions& options) {
+  const std::string directory = resolve_model_path(name_or_path, options.revision());
   const std::string config_path = directory + "/config.json";
   TORCH_CHECK(path_exists(directory), "model directory '", directory, "' does not exist");
   TORCH_CHECK(path_exists(config_path), "model directory '", directory, "' has no config.json");

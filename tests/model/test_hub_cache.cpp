@@ -1,13 +1,16 @@
 // Models by name: repo ids resolved through a fake Hugging Face cache tree
 // (models--org--name/{refs,snapshots}), as huggingface_hub lays it out.
 #include <grpo/model/hub_cache.h>
+#include <grpo/model/policy.h>
 
 #include <grpo/support/files.h>
 
 #include "support/temp_dir.h"
+#include "support/tiny_policy.h"
 
 #include <c10/util/Exception.h>
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -92,6 +95,43 @@ TEST(HubCache, PathsThatCannotBeRepoIdsPassThrough) {
   FakeCache cache;
   EXPECT_EQ(resolve_model_path("/no/such/model", "", cache.dir.path()), "/no/such/model");
   EXPECT_EQ(resolve_model_path("./model", "", cache.dir.path()), "./model");
+}
+
+// Sets an environment variable for the object's lifetime.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* v = std::getenv(name)) saved_ = v;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() { saved_ ? ::setenv(name_, saved_->c_str(), 1) : ::unsetenv(name_); }
+
+ private:
+  const char* name_;
+  std::optional<std::string> saved_;
+};
+
+TEST(HubCache, PolicyFromPretrainedLoadsARepoIdAtARevision) {
+  FakeCache cache;
+  const ScopedEnv hub("HF_HUB_CACHE", cache.dir.path());
+  auto main_model = testing::tiny_policy(1), dev_model = testing::tiny_policy(2);
+  main_model.save_pretrained(cache.repo + "/snapshots/" + kMain);
+  dev_model.save_pretrained(cache.repo + "/snapshots/" + kDev);
+  const auto equal_parameters = [](Policy& a, Policy& b) {
+    const auto pa = a.model()->parameters(), pb = b.model()->parameters();
+    if (pa.size() != pb.size()) return false;
+    for (size_t i = 0; i < pa.size(); ++i) {
+      if (!torch::equal(pa[i], pb[i])) return false;
+    }
+    return true;
+  };
+  auto loaded = Policy::from_pretrained("HuggingFaceTB/SmolLM2-135M-Instruct");
+  EXPECT_TRUE(equal_parameters(loaded, main_model));
+  EXPECT_FALSE(equal_parameters(loaded, dev_model));
+  auto loaded_dev = Policy::from_pretrained("HuggingFaceTB/SmolLM2-135M-Instruct", PretrainedOptions().revision("dev"));
+  EXPECT_TRUE(equal_parameters(loaded_dev, dev_model));
+  const auto message = error_of([] { Policy::from_pretrained("HuggingFaceTB/not-cached"); });
+  EXPECT_NE(message.find(cache.dir.path() + "/models--HuggingFaceTB--not-cached"), std::string::npos) << message;
 }
 
 TEST(HubCache, CacheDirectoryFollowsTheHubsEnvironmentOrder) {

@@ -155,10 +155,12 @@ class Policy {
 
   /// Loads a Hugging Face model directory (see grpo/model/pretrained.h): config.json,
   /// safetensors weights, the tokenizer, and EOS ids from config.json and
-  /// generation_config.json (added to the tokenizer's).
+  /// generation_config.json (added to the tokenizer's). `name_or_path` is a directory or a repo
+  /// id (`HuggingFaceTB/SmolLM2-135M-Instruct`) already in the local Hugging Face cache, at
+  /// `options.revision()` (resolve_model_path(), grpo/model/hub_cache.h; never downloads).
   /// @throws c10::Error naming the directory and file as parse_hf_config(), load_tokenizer()
-  ///   and load_weights() do.
-  static Policy from_pretrained(const std::string& directory, const PretrainedOptions& options = {});
+  ///   and load_weights() do, or the cache paths tried for a repo id that is not cached.
+  static Policy from_pretrained(const std::string& name_or_path, const PretrainedOptions& options = {});
 
   /// Writes a model directory that from_pretrained() and transformers' `from_pretrained` read:
   /// config.json, model.safetensors (the parameters' dtype), generation_config.json and the

@@ -34,6 +34,9 @@ struct PretrainedOptions {
   /// dtype (`torch_dtype` / `dtype` of config.json, else the weights' own). Default: kFloat32,
   /// the training dtype on the CPU.
   TORCH_ARG(std::optional<torch::ScalarType>, dtype) = torch::kFloat32;
+  /// Branch, tag or commit when the model is named by a Hugging Face repo id (see
+  /// resolve_model_path(), grpo/model/hub_cache.h). Default: empty, meaning `main`.
+  TORCH_ARG(std::string, revision);
 };
 
 /// What a `config.json` says beyond ModelConfig.
