@@ -2,8 +2,11 @@
 // to check a model and its tokenizer and chat template quickly.
 #include "cli/commands.h"
 
+#include "support/progress.h"
+
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iostream>
 
 namespace grpo::cli {
@@ -14,6 +17,7 @@ void add_sample_command(CLI::App& app) {
     std::vector<std::string> prompts;
     std::string input, device = "auto";
     SamplingOptions options = SamplingOptions().max_new_tokens(128);
+    int64_t batch_prompts = 16;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("sample", "Sample completions for prompts; one JSON line per completion");
@@ -28,6 +32,10 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--top-k", f->options.top_k(), "top-k sampling, 0 = off, 1 = greedy")->capture_default_str();
   cmd->add_option("--seed", f->options.seed(), "sampling seed")->capture_default_str();
   cmd->add_option("--stop", f->options.stop_strings(), "stop string; repeatable");
+  cmd->add_option("--batch-prompts", f->batch_prompts,
+                  "prompts sampled together; batch b (from 0) samples with seed + b")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->callback([f] {
     std::vector<std::string> prompts = f->prompts;
     if (!f->input.empty()) {
@@ -38,15 +46,24 @@ void add_sample_command(CLI::App& app) {
     auto policy = load_policy(f->model, f->device);
     std::vector<std::string> rendered;
     for (const auto& p : prompts) rendered.push_back(render_prompt(f->model, p));
-    const auto rollout = policy.generate(rendered, f->options);
-    const auto lengths = rollout.completion_mask.sum(1).to(torch::kCPU);
-    const auto truncated = rollout.truncated.to(torch::kCPU);
-    for (int64_t r = 0; r < rollout.num_rows(); ++r) {
-      nlohmann::json line = {{"prompt", prompts[static_cast<size_t>(r / rollout.num_generations)]},
-                             {"completion", rollout.completions[static_cast<size_t>(r)]},
-                             {"tokens", lengths[r].item<int64_t>()},
-                             {"truncated", truncated[r].item<bool>()}};
-      std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    const auto n = static_cast<int64_t>(prompts.size());
+    detail::Progress progress("sample", n, "prompts");
+    for (int64_t begin = 0, batch = 0; begin < n; begin += f->batch_prompts, ++batch) {
+      const int64_t end = std::min(n, begin + f->batch_prompts);
+      const std::vector<std::string> texts(rendered.begin() + begin, rendered.begin() + end);
+      const auto rollout =
+          policy.generate(texts, SamplingOptions(f->options).seed(f->options.seed() + static_cast<uint64_t>(batch)));
+      const auto lengths = rollout.completion_mask.sum(1).to(torch::kCPU);
+      const auto truncated = rollout.truncated.to(torch::kCPU);
+      for (int64_t r = 0; r < rollout.num_rows(); ++r) {
+        nlohmann::json line = {{"prompt", prompts[static_cast<size_t>(begin + r / rollout.num_generations)]},
+                               {"completion", rollout.completions[static_cast<size_t>(r)]},
+                               {"tokens", lengths[r].item<int64_t>()},
+                               {"truncated", truncated[r].item<bool>()}};
+        std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      }
+      std::cout.flush();
+      progress.advance(end - begin);
     }
   });
 }

@@ -3,6 +3,7 @@
 #include <grpo/support/files.h>
 
 #include "model/safetensors_dtype.h"
+#include "support/progress.h"
 
 #include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <set>
 
 namespace grpo {
@@ -93,13 +95,21 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
   }
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');
+  // Progress (rate, ETA) for files of large models only: a small checkpoint every step stays quiet.
+  constexpr uint64_t kMiB = uint64_t{1} << 20, kProgressFrom = 256 * kMiB;
+  std::optional<detail::Progress> progress;
+  if (offset >= kProgressFrom) progress.emplace("save " + path, static_cast<int64_t>(offset / kMiB), "MiB");
   write_file_atomically(path, [&](std::ostream& out) {
     uint8_t length[8];
     for (int i = 0; i < 8; ++i) length[i] = static_cast<uint8_t>(static_cast<uint64_t>(text.size()) >> (8 * i));
     out.write(reinterpret_cast<const char*>(length), 8);
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    uint64_t written = 0;
     for (const auto& t : contiguous) {
       out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));
+      const uint64_t before = written / kMiB;
+      written += static_cast<uint64_t>(t.nbytes());
+      if (progress) progress->advance(static_cast<int64_t>(written / kMiB - before));
     }
   });
 }

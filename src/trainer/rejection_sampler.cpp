@@ -2,6 +2,8 @@
 
 #include <grpo/trainer/scoring.h>
 
+#include "support/progress.h"
+
 #include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
 
@@ -148,6 +150,7 @@ RejectionResult RejectionSampler::run(Policy& policy, const PromptDataset& promp
   auto& report = result.report;
   report.num_prompts = n;
   std::vector<int64_t> passed_per_filter(f_count, 0);
+  detail::Progress progress("reject", n, "prompts");
   for (int64_t begin = 0, batch = 0; begin < n; begin += o.batch_prompts(), ++batch) {
     const int64_t end = std::min(n, begin + o.batch_prompts());
     std::vector<std::string> texts;
@@ -188,6 +191,7 @@ RejectionResult RejectionSampler::run(Policy& policy, const PromptDataset& promp
       report.prompts_with_kept += selection.kept.empty() ? 0 : 1;
       report.kept_per_prompt.push_back(static_cast<int64_t>(selection.kept.size()));
     }
+    progress.advance(end - begin);
   }
   std::ostringstream rates;
   for (size_t f = 0; f < f_count; ++f) {

@@ -59,6 +59,15 @@ grep -q '"prompt":"2 4 8 -> 16"' "$work/sample.jsonl" || fail "sample: $(cat "$w
 "$grpo" sample --model "$work/grpo/model" -p "3 5 7 -> 22" -p "2 4 8 -> 16" -n 3 --max-new-tokens 8 --seed 1 \
   >"$work/again.jsonl"
 cmp -s "$work/sample.jsonl" "$work/again.jsonl" || fail "the same seed gave other completions"
+# One prompt per batch: batch b samples with seed + b, as two runs of one prompt each do; the
+# progress (stderr, not a terminal here) ends with a line for all prompts.
+"$grpo" sample --model "$work/grpo/model" -p "3 5 7 -> 22" -p "2 4 8 -> 16" -n 3 --max-new-tokens 8 --seed 1 \
+  --batch-prompts 1 >"$work/batched.jsonl" 2>"$work/batched.err"
+{ "$grpo" sample --model "$work/grpo/model" -p "3 5 7 -> 22" -n 3 --max-new-tokens 8 --seed 1 2>/dev/null
+  "$grpo" sample --model "$work/grpo/model" -p "2 4 8 -> 16" -n 3 --max-new-tokens 8 --seed 2 2>/dev/null
+} >"$work/one_by_one.jsonl"
+cmp -s "$work/batched.jsonl" "$work/one_by_one.jsonl" || fail "batch b did not sample with seed + b"
+grep -q 'sample 2/2 prompts' "$work/batched.err" || fail "sample progress: $(cat "$work/batched.err")"
 
 # Rejection sampling into SFT data (format >= 0 accepts every completion; countdown filters), then SFT on it.
 mkdir -p "$work/reject"
