@@ -8,16 +8,7 @@ grpo=$1
 work=$2
 rm -rf "$work"
 mkdir -p "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_file() { [ -s "$1" ] || fail "missing $1"; }
-# expect_error "message" command...: the command must exit 1 and print the message.
-expect_error() {
-  local want=$1; shift
-  local out rc=0
-  out=$("$@" 2>&1) || rc=$?
-  [ "$rc" -eq 1 ] || fail "exit $rc (want 1) from: $*"
-  grep -qF -- "$want" <<<"$out" || fail "'$want' not in: $out"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../support/check.sh"
 
 "$grpo" demo --smoke --output-dir "$work/demo" >/dev/null
 model=$work/demo/grpo/model

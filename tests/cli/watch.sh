@@ -11,14 +11,7 @@ work=$4
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rm -rf "$work"
 mkdir -p "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_error() {
-  local want=$1; shift
-  local out rc=0
-  out=$("$@" 2>&1) || rc=$?
-  [ "$rc" -eq 1 ] || fail "exit $rc (want 1) from: $*"
-  grep -qF -- "$want" <<<"$out" || fail "'$want' not in: $out"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../support/check.sh"
 
 cat >"$work/grpo.json" <<'JSON'
 {"num_generations": 2, "per_device_train_batch_size": 4, "max_completion_length": 12,

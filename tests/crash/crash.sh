@@ -17,15 +17,7 @@ work=$2
 seed=${3:-1}
 rm -rf "$work"
 mkdir -p "$work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# expect_error "message" command...: the command must exit 1 and print the message.
-expect_error() {
-  local want=$1; shift
-  local out rc=0
-  out=$("$@" 2>&1) || rc=$?
-  [ "$rc" -eq 1 ] || fail "exit $rc (want 1) from: $*; output: $out"
-  grep -qF -- "$want" <<<"$out" || fail "'$want' not in: $out"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../support/check.sh"
 # Metrics without the wall-clock fields (step_seconds, *_tokens_per_second).
 untimed() { sed -E 's/,?"[a-z_]*(seconds|per_second)":[^,}]*//g' "$1"; }
 # Two optimizer.pt archives (torch::save, zip) hold the same tensors byte for byte: equal

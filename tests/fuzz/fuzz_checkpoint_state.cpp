@@ -5,38 +5,19 @@
 // integer "step" up to it). Never a crash or sanitizer report.
 #include "trainer/checkpoint.h"
 
+#include "fuzz_files.h"
+
 #include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
-#include <fstream>
 #include <sstream>
 #include <string>
 
-namespace {
-
-const std::string& work_dir() {
-  static const std::string dir = [] {
-    char name[] = "/tmp/fuzz_checkpoint_state.XXXXXX";
-    if (::mkdtemp(name) == nullptr) __builtin_trap();
-    return std::string(name);
-  }();
-  return dir;
-}
-
-void write(const std::string& path, const uint8_t* data, size_t size) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const auto& dir = work_dir();
-  write(dir + "/trainer_state.json", data, size);
+  const auto& dir = grpo::fuzz::work_dir("fuzz_checkpoint_state");
+  grpo::fuzz::write_file(dir + "/trainer_state.json", data, size);
   try {
     const auto state = grpo::detail::read_trainer_state(dir, {"trainer_state.json"});
     if (!state.is_object() || !state["global_step"].is_number_integer()) __builtin_trap();

@@ -3,35 +3,18 @@
 // fails with c10::Error naming the file, never a crash or sanitizer report.
 #include <grpo/data/dataset.h>
 
-#include <c10/util/Exception.h>
+#include "fuzz_files.h"
 
-#include <unistd.h>
+#include <c10/util/Exception.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <string>
 
-namespace {
-
-const std::string& input_path() {
-  static const std::string path = [] {
-    char name[] = "/tmp/fuzz_dataset.XXXXXX";
-    if (::mkdtemp(name) == nullptr) __builtin_trap();
-    return std::string(name) + "/rows.jsonl";
-  }();
-  return path;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const auto& path = input_path();
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-  }
+  static const std::string path = grpo::fuzz::work_dir("fuzz_dataset") + "/rows.jsonl";
+  grpo::fuzz::write_file(path, data, size);
   try {
     const auto dataset = grpo::PromptDataset::from_jsonl(path);
     if (dataset.size() < 1) __builtin_trap();  // an empty file is an error, not an empty dataset

@@ -5,36 +5,20 @@
 // [0, vocab_size()), and decodes every id below vocab_size() + 2 without crashing.
 #include <grpo/tokenizer/bpe_tokenizer.h>
 
+#include "fuzz_files.h"
+
 #include <c10/util/Exception.h>
 
-#include <unistd.h>
-
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
-namespace {
-
-const std::string& input_path() {
-  static const std::string path = [] {
-    char name[] = "/tmp/fuzz_tokenizer.XXXXXX";
-    if (::mkdtemp(name) == nullptr) __builtin_trap();
-    return std::string(name) + "/tokenizer.json";
-  }();
-  return path;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const auto& path = input_path();
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-  }
+  static const std::string path = grpo::fuzz::work_dir("fuzz_tokenizer") + "/tokenizer.json";
+  grpo::fuzz::write_file(path, data, size);
   try {
     const grpo::BpeTokenizer tokenizer(path);
     const std::vector<std::string> texts = {"hello world", " <|end|>he\xff\xfe llo", "\xc3\xa9\xe2\x80\x8b 12+3=",
