@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cmath>
 #include <iomanip>
+#include <limits>
+#include <set>
 #include <sstream>
 
 namespace grpo {
@@ -52,8 +54,9 @@ std::string completions_markdown(const ScoredBatch& batch, const std::vector<std
   return md.str();
 }
 
+// `allow_none`: distillation, where the teacher alone gives the advantages.
 std::vector<std::shared_ptr<RewardFn>> build_rewards(std::vector<std::shared_ptr<RewardFn>> given,
-                                                     const GrpoConfig& config) {
+                                                     const GrpoConfig& config, bool allow_none) {
   const auto& specs = config.reward_funcs();
   if (given.empty()) {
     for (const auto& spec : specs) given.push_back(make_builtin_reward(spec.name, spec.params));
@@ -61,7 +64,8 @@ std::vector<std::shared_ptr<RewardFn>> build_rewards(std::vector<std::shared_ptr
     TORCH_CHECK(given.size() == specs.size(), "GrpoTrainer: ", given.size(), " reward objects for ", specs.size(),
                 " entries of reward_funcs (pass reward objects or name them in reward_funcs; both must agree)");
   }
-  TORCH_CHECK(!given.empty(), "GrpoTrainer: no rewards: pass RewardFn objects or name built-in rewards in reward_funcs");
+  TORCH_CHECK(allow_none || !given.empty(),
+              "GrpoTrainer: no rewards: pass RewardFn objects or name built-in rewards in reward_funcs");
   for (size_t k = 0; k < given.size(); ++k) {
     TORCH_CHECK(given[k] != nullptr, "GrpoTrainer: reward ", k, " is null");
     TORCH_CHECK(specs.empty() || specs[k].name == given[k]->name(), "GrpoTrainer: reward ", k, " is '",
@@ -71,6 +75,41 @@ std::vector<std::shared_ptr<RewardFn>> build_rewards(std::vector<std::shared_ptr
   TORCH_CHECK(weights.empty() || weights.size() == given.size(), "GrpoConfig: reward_weights must be empty or one ",
               "weight per reward (count), got ", weights.size(), " for ", given.size(), " rewards");
   return given;
+}
+
+std::string id_text(const std::optional<int64_t>& id) { return id ? std::to_string(*id) : std::string("none"); }
+
+// On-policy distillation scores the student's token ids under the teacher, so both tokenizers must
+// read every id alike: the same vocabulary size, the same text of each id, the same EOS id.
+void check_same_tokenizer(const Tokenizer& teacher, const Tokenizer& student) {
+  TORCH_CHECK(teacher.vocab_size() == student.vocab_size(), "GrpoTrainer: the teacher's tokenizer has vocab_size ",
+              teacher.vocab_size(), " but the student's (the policy's) ", student.vocab_size(),
+              "; on-policy distillation needs one tokenizer");
+  for (int64_t id = 0; id < student.vocab_size(); ++id) {
+    const auto teacher_text = teacher.decode({id}), student_text = student.decode({id});
+    TORCH_CHECK(teacher_text == student_text, "GrpoTrainer: token id ", id, " is '", teacher_text,
+                "' for the teacher's tokenizer but '", student_text,
+                "' for the student's (the policy's); on-policy distillation needs one tokenizer");
+  }
+  TORCH_CHECK(teacher.eos_token_id() == student.eos_token_id(), "GrpoTrainer: the teacher's tokenizer has EOS id ",
+              id_text(teacher.eos_token_id()), " but the student's (the policy's) ", id_text(student.eos_token_id()),
+              "; on-policy distillation needs one tokenizer");
+}
+
+// The advantage statistics of a batch without rewards (distillation only): advantages 0, every
+// reward statistic NaN, as compute_advantages() reports unscorable rows.
+AdvantageResult no_reward_advantages(int64_t n) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const auto options = torch::TensorOptions().dtype(torch::kFloat64);
+  AdvantageResult result;
+  result.advantages = torch::zeros({n}, options);
+  result.rewards = torch::full({n}, nan, options);
+  result.reward_mean_per_func = torch::empty({0}, options);
+  result.reward_std_per_func = torch::empty({0}, options);
+  result.reward_mean = torch::full({}, nan, options);
+  result.reward_std = torch::full({}, nan, options);
+  result.frac_reward_zero_std = torch::full({}, nan, options);
+  return result;
 }
 
 GrpoLossOptions loss_options(const GrpoConfig& c) {
@@ -90,7 +129,8 @@ GrpoLossOptions loss_options(const GrpoConfig& c) {
 // log-probabilities in <phase>, row <r>" for the first such row of the scored batch, else "".
 std::string nonfinite_scoring(const ScoredBatch& batch) {
   const std::pair<const char*, const torch::Tensor*> phases[] = {{"reference scoring", &batch.ref_logprobs},
-                                                                  {"old-policy scoring", &batch.old_logprobs}};
+                                                                  {"old-policy scoring", &batch.old_logprobs},
+                                                                  {"teacher scoring", &batch.teacher_logprobs}};
   for (const auto& [phase, logprobs] : phases) {
     if (!logprobs->defined()) continue;
     const auto bad = logprobs->isfinite().all(1).logical_not().to(torch::kCPU);
@@ -108,7 +148,7 @@ std::string StepStats::to_json() const {
   j["loss"] = finite_or_null(loss);
   j["reward"] = finite_or_null(reward);
   j["reward_std"] = finite_or_null(reward_std);
-  j["frac_reward_zero_std"] = frac_reward_zero_std;
+  j["frac_reward_zero_std"] = finite_or_null(frac_reward_zero_std);
   for (const auto& [name, mean] : reward_means) {
     j["rewards/" + name + "/mean"] = finite_or_null(mean);
     j["rewards/" + name + "/std"] = finite_or_null(reward_stds.at(name));
@@ -127,22 +167,49 @@ std::string StepStats::to_json() const {
   j["sampling_tokens_per_second"] = sampling_tokens_per_second;
   j["training_tokens_per_second"] = training_tokens_per_second;
   j["step_seconds"] = step_seconds;
+  if (reverse_kl) j["distill/reverse_kl"] = finite_or_null(*reverse_kl);
   return j.dump();
 }
 
 GrpoTrainer::GrpoTrainer(Policy policy, std::vector<std::shared_ptr<RewardFn>> rewards, PromptDataset train_dataset,
                          GrpoConfig config)
+    : GrpoTrainer(std::move(policy), std::nullopt, std::move(rewards), std::move(train_dataset), std::move(config),
+                  DistillationOptions()) {}
+
+GrpoTrainer::GrpoTrainer(Policy policy, Policy teacher, std::vector<std::shared_ptr<RewardFn>> rewards,
+                         PromptDataset train_dataset, GrpoConfig config, DistillationOptions distillation)
+    : GrpoTrainer(std::move(policy), std::optional<Policy>(std::move(teacher)), std::move(rewards),
+                  std::move(train_dataset), std::move(config), distillation) {}
+
+GrpoTrainer::GrpoTrainer(Policy policy, std::optional<Policy> teacher, std::vector<std::shared_ptr<RewardFn>> rewards,
+                         PromptDataset train_dataset, GrpoConfig config, DistillationOptions distillation)
     : Trainer(std::move(policy), std::make_unique<GrpoConfig>(std::move(config))),
       config_(static_cast<const GrpoConfig&>(args())),
-      rewards_(build_rewards(std::move(rewards), config_)),
+      rewards_(build_rewards(std::move(rewards), config_, /*allow_none=*/teacher.has_value())),
       reward_error_policy_(parse_reward_error_policy(config_.reward_error_policy())),
       train_dataset_(std::move(train_dataset)),
-      loss_(loss_options(config_)) {
+      loss_(loss_options(config_)),
+      teacher_(std::move(teacher)),
+      distillation_(distillation) {
   TORCH_CHECK(train_dataset_.size() >= 1, "GrpoTrainer: the training dataset is empty");
   std::vector<double> weights = config_.reward_weights();
   if (weights.empty()) weights.assign(rewards_.size(), 1.0);
   reward_weights_ = torch::tensor(weights, torch::kFloat64);
   if (config_.beta() > 0.0) reference_.emplace(this->policy().clone_frozen());
+  if (teacher_) {
+    const double w = distillation_.reward_weight();
+    TORCH_CHECK(std::isfinite(w) && w >= 0.0, "DistillationOptions: reward_weight must be finite and >= 0, got ", w);
+    TORCH_CHECK(teacher_->device() == this->policy().device(), "GrpoTrainer: the teacher is on ", teacher_->device(),
+                " but the policy (the student) on ", this->policy().device());
+    check_same_tokenizer(teacher_->tokenizer(), this->policy().tokenizer());
+    std::set<const void*> student_parameters;
+    for (const auto& p : this->policy().parameters()) student_parameters.insert(p.data_ptr());
+    for (const auto& p : teacher_->parameters()) {
+      TORCH_CHECK(student_parameters.count(p.data_ptr()) == 0,
+                  "GrpoTrainer: the teacher shares parameters with the policy (the student), so it would change as "
+                  "the student trains; give a separate model (Policy::clone_frozen() copies one)");
+    }
+  }
 }
 
 void GrpoTrainer::set_eval(PromptDataset dataset, std::shared_ptr<RewardFn> correctness, EvalOptions options) {
@@ -195,12 +262,14 @@ ScoredBatch GrpoTrainer::generate_and_score() {
     batch.prompt_lengths.push_back(prompt_lengths[r].item<int64_t>());
   }
 
-  // 3. Group-relative advantages (DeepSeekMath sec. 4.1.2).
-  batch.advantages = compute_advantages(batch.rewards.rewards_per_func, reward_weights_,
-                                        AdvantageOptions(g).scale_rewards(c.scale_rewards()));
+  // 3. Group-relative advantages (DeepSeekMath sec. 4.1.2); none without rewards (distillation only).
+  batch.advantages = rewards_.empty() ? no_reward_advantages(n)
+                                      : compute_advantages(batch.rewards.rewards_per_func, reward_weights_,
+                                                           AdvantageOptions(g).scale_rewards(c.scale_rewards()));
   batch.device_advantages = batch.advantages.advantages.to(rollout.completion_ids.device(), torch::kFloat32);
 
-  // 4. Tokens in the loss (optionally without truncated completions), reference and old logprobs.
+  // 4. Tokens in the loss (optionally without truncated completions), reference and old logprobs,
+  //    and with a teacher the per-token distillation advantages.
   batch.loss_mask = rollout.completion_mask.to(torch::kFloat32);
   if (c.mask_truncated_completions()) {
     batch.loss_mask = batch.loss_mask * (~rollout.truncated).to(torch::kFloat32).unsqueeze(1);
@@ -226,7 +295,17 @@ ScoredBatch GrpoTrainer::generate_and_score() {
   {
     torch::NoGradGuard no_grad;
     if (reference_) batch.ref_logprobs = score_all(*reference_);
-    if (c.num_iterations() > 1) batch.old_logprobs = score_all(policy());
+    torch::Tensor student;  // the sampling policy's, scored by the same forward as the teacher's
+    if (c.num_iterations() > 1 || teacher_) student = score_all(policy());
+    if (c.num_iterations() > 1) batch.old_logprobs = student;
+    if (teacher_) {
+      // GKD with on-policy samples: A_{i,t} = log p_teacher - log p_student (+ w * A_i).
+      batch.teacher_logprobs = score_all(*teacher_);
+      const auto mask = rollout.completion_mask.to(torch::kFloat32);
+      batch.reverse_kl = ((student - batch.teacher_logprobs) * mask).sum() / mask.sum().clamp_min(1.0);
+      batch.device_advantages = (batch.teacher_logprobs - student) * mask +
+                                distillation_.reward_weight() * batch.device_advantages.unsqueeze(1) * mask;
+    }
   }
   return batch;
 }
@@ -343,6 +422,7 @@ StepStats GrpoTrainer::log_step(const ScoredBatch& batch, const UpdateStats& upd
   stats.sampling_tokens_per_second = length_sum / std::max(batch.sampling_seconds, 1e-9);
   stats.training_tokens_per_second = update.trained_tokens / std::max(update.seconds, 1e-9);
   stats.step_seconds = step_seconds;
+  if (batch.reverse_kl.defined()) stats.reverse_kl = batch.reverse_kl.item<double>();
 
   const auto& dir = config_.output_dir();
   log_metrics(stats.to_json());
@@ -375,8 +455,10 @@ StepStats GrpoTrainer::step() {
 std::string GrpoTrainer::train_step() {
   const auto stats = step();
   std::ostringstream line;
-  line << std::fixed << std::setprecision(3) << "reward " << stats.reward << " ± " << stats.reward_std;
+  line << std::fixed << std::setprecision(3);
+  if (!rewards_.empty()) line << "reward " << stats.reward << " ± " << stats.reward_std;
   for (const auto& [name, mean] : stats.reward_means) line << " | " << name << " " << mean;
+  if (stats.reverse_kl) line << (rewards_.empty() ? "" : " | ") << "reverse_kl " << *stats.reverse_kl;
   line << " | kl " << stats.kl << " | len " << std::setprecision(1) << stats.completion_length_mean;
   return line.str();
 }

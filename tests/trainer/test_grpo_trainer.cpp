@@ -402,3 +402,111 @@ TEST(GrpoTrainer, StepStatsMatchAHandComputation) {
   EXPECT_EQ(stats.step, 2);
   EXPECT_DOUBLE_EQ(stats.step_seconds, 0.5);
 }
+
+// On-policy distillation (GKD): a teacher equal to the student gives advantages of exactly 0, so
+// with beta = 0 and weight_decay = 0 the parameters stay bit-identical through both updates.
+TEST(GrpoTrainer, DistillingFromAnEqualTeacherLeavesTheStudentUnchanged) {
+  TempDir dir;
+  auto student = tiny_policy(7);
+  auto before = student.clone_frozen();
+  grpo::GrpoTrainer trainer(
+      student, student.clone_frozen(), {}, prompts(),
+      toy_config(dir.path()).reward_funcs({}).beta(0.0).weight_decay(0.0).temperature(0.8).num_iterations(2));
+  const auto batch = trainer.generate_and_score();
+  ASSERT_EQ(batch.device_advantages.sizes(), batch.rollout.completion_ids.sizes());
+  ASSERT_GT(batch.loss_mask.sum().item<double>(), 0.0);
+  EXPECT_EQ(batch.device_advantages.abs().max().item<double>(), 0.0);
+  const auto update = trainer.optimize(batch);
+  const auto stats = trainer.log_step(batch, update, 0.1);
+  ASSERT_TRUE(stats.reverse_kl.has_value());
+  EXPECT_EQ(*stats.reverse_kl, 0.0);
+  EXPECT_TRUE(std::isnan(stats.reward));  // no rewards: nothing to report
+  EXPECT_EQ(max_difference(before, student), 0.0);
+  EXPECT_NE(stats.to_json().find("\"distill/reverse_kl\":0.0"), std::string::npos) << stats.to_json();
+}
+
+// The per-token advantages against log-softmaxes of the two tiny models' logits written out here:
+// (log p_teacher - log p_student) at the sampling temperature, plus reward_weight times the
+// rewards' group advantage, 0 on padding; the logged reverse KL is the token mean of the negation.
+TEST(GrpoTrainer, DistillationAdvantagesMatchAHandComputation) {
+  TempDir dir;
+  auto student = tiny_policy(5);
+  auto teacher = tiny_policy(6);
+  const double temperature = 0.7, weight = 0.5;
+  grpo::GrpoTrainer trainer(student, teacher, {share_of_a()}, prompts(),
+                            toy_config(dir.path()).reward_funcs({}).temperature(temperature).num_iterations(1),
+                            grpo::DistillationOptions().reward_weight(weight));
+  const auto batch = trainer.generate_and_score();
+  const auto& ro = batch.rollout;
+  torch::Tensor want, reverse_kl;
+  {
+    torch::NoGradGuard no_grad;
+    const int64_t p = ro.prompt_ids.size(1), t = ro.completion_ids.size(1);
+    const auto token_logprobs = [&](grpo::Policy& model) {
+      const auto logits = model.model()->forward(torch::cat({ro.prompt_ids, ro.completion_ids}, 1),
+                                                 torch::cat({ro.prompt_mask, ro.completion_mask}, 1));
+      const auto vocab = model.tokenizer().vocab_size();
+      const auto log_softmax =
+          torch::log_softmax(logits.narrow(1, p - 1, t).narrow(2, 0, vocab).to(torch::kFloat64) / temperature, -1);
+      return log_softmax.gather(2, ro.completion_ids.unsqueeze(2)).squeeze(2);
+    };
+    const auto mask = ro.completion_mask.to(torch::kFloat64);
+    const auto difference = (token_logprobs(teacher) - token_logprobs(student)) * mask;
+    const auto group = batch.advantages.advantages.to(torch::kFloat64).unsqueeze(1);
+    ASSERT_GT(difference.abs().max().item<double>(), 0.1);  // the teacher is another model
+    ASSERT_GT(group.abs().max().item<double>(), 0.1);       // the rewards' part counts
+    want = difference + weight * group * mask;
+    reverse_kl = -difference.sum() / mask.sum();
+  }
+  ASSERT_EQ(batch.device_advantages.sizes(), want.sizes());
+  EXPECT_EQ(batch.device_advantages.scalar_type(), torch::kFloat32);
+  EXPECT_LT((batch.device_advantages.to(torch::kFloat64) - want).abs().max().item<double>(), 1e-5);
+  EXPECT_EQ((batch.device_advantages * (1 - ro.completion_mask)).abs().max().item<double>(), 0.0);
+  const auto stats = trainer.log_step(batch, trainer.optimize(batch), 0.1);
+  ASSERT_TRUE(stats.reverse_kl.has_value());
+  EXPECT_NEAR(*stats.reverse_kl, reverse_kl.item<double>(), 1e-5);
+  EXPECT_EQ(stats.reward_means.count("share_of_a"), 1u);
+}
+
+// The sign of the advantage: training on it lowers the reverse KL to the teacher. A low temperature
+// sharpens both untrained models' near-uniform distributions, so that there is a KL to lower.
+TEST(GrpoTrainer, DistillationMovesTheStudentTowardTheTeacher) {
+  TempDir dir;
+  auto student = tiny_policy(3);
+  grpo::GrpoTrainer trainer(student, tiny_policy(4), {}, prompts(),
+                            toy_config(dir.path()).reward_funcs({}).beta(0.0).num_iterations(1).temperature(0.25)
+                                .learning_rate(1e-2).max_steps(40));
+  const auto mean_reverse_kl = [&](int steps) {
+    double sum = 0;
+    for (int i = 0; i < steps; ++i) sum += *trainer.step().reverse_kl;
+    return sum / steps;
+  };
+  const double first = mean_reverse_kl(5);
+  mean_reverse_kl(30);
+  const double last = mean_reverse_kl(5);
+  std::cout << "reverse KL to the teacher: " << first << " -> " << last << "\n";
+  EXPECT_LT(last, 0.5 * first);
+}
+
+TEST(GrpoTrainer, RejectsAnIncompatibleTeacher) {
+  TempDir dir;
+  auto student = tiny_policy(1);
+  const auto config = [&](const std::string& name) { return toy_config(dir.file(name)).reward_funcs({}); };
+  const auto vocab = [](const grpo::Policy& p) { return std::to_string(p.tokenizer().vocab_size()); };
+  auto wider = tiny_policy(2, "abcde>");
+  expect_error([&] { grpo::GrpoTrainer(student, wider, {}, prompts(), config("a")); },
+               "the teacher's tokenizer has vocab_size " + vocab(wider) + " but the student's (the policy's) " +
+                   vocab(student));
+  expect_error([&] { grpo::GrpoTrainer(student, tiny_policy(2, "abce>"), {}, prompts(), config("b")); },
+               "is 'e' for the teacher's tokenizer but 'd' for the student's (the policy's)");
+  expect_error([&] { grpo::GrpoTrainer(student, student, {}, prompts(), config("c")); },
+               "the teacher shares parameters with the policy (the student)");
+  expect_error(
+      [&] {
+        grpo::GrpoTrainer(student, tiny_policy(2), {}, prompts(), config("d"),
+                          grpo::DistillationOptions().reward_weight(-1.0));
+      },
+      "DistillationOptions: reward_weight must be finite and >= 0, got -1");
+  // Without a teacher, no rewards stays an error.
+  expect_error([&] { grpo::GrpoTrainer(student, {}, prompts(), config("e")); }, "no rewards");
+}

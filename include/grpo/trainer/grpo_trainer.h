@@ -1,6 +1,7 @@
 #pragma once
 /// @file GrpoTrainer: the GRPO training loop (DeepSeekMath arXiv:2402.03300 alg. 1, outcome
-/// supervision, no critic) over a Policy, rule-based rewards and a prompt dataset.
+/// supervision, no critic) over a Policy, rule-based rewards and a prompt dataset; with a teacher
+/// Policy, on-policy distillation in the same loop (GKD arXiv:2306.13649).
 ///
 /// Shapes: B = prompts per step, G = num_generations, N = B*G completions (row = prompt*G + k),
 ///         T = completion tokens, K = reward functions.
@@ -53,9 +54,13 @@ struct StepStats {
   double sampling_tokens_per_second = 0;       ///< completion tokens sampled / sampling seconds
   double training_tokens_per_second = 0;       ///< prompt + completion tokens through forward + backward / seconds
   double step_seconds = 0;                     ///< wall clock of the whole step
+  /// With a teacher: the mean over the N completions' tokens of log p_student - log p_teacher,
+  /// the sampled estimate of the reverse KL(student || teacher) per token (nats). Unset without one.
+  std::optional<double> reverse_kl;
 
   /// One JSON object with every field (reward means and stds as `rewards/<name>/mean|std`,
-  /// clipped_ratio as `completions/clipped_ratio`).
+  /// clipped_ratio as `completions/clipped_ratio`, reverse_kl as `distill/reverse_kl` when set).
+  /// Without rewards (distillation only) the reward statistics are NaN, written as null.
   std::string to_json() const;
 };
 
@@ -72,7 +77,8 @@ struct ScoredBatch {
   RewardTable rewards;
   /// Advantages and reward statistics, float64 on the CPU (compute_advantages()).
   AdvantageResult advantages;
-  /// [N] float32 advantages on the device.
+  /// [N] float32 advantages on the device; with a teacher [N, T] float32 per-token advantages
+  /// (GrpoTrainer's distillation constructor), 0 where completion_mask is 0.
   torch::Tensor device_advantages;
   /// [N, T] float32, 1 for a completion token in the loss (0 for padding and, with
   /// mask_truncated_completions, for truncated completions).
@@ -83,6 +89,11 @@ struct ScoredBatch {
   torch::Tensor ref_logprobs;
   /// [N, T] float32 log-probabilities of the sampling policy; undefined when num_iterations = 1.
   torch::Tensor old_logprobs;
+  /// [N, T] float32 log-probabilities of the teacher at the sampling temperature, 0 where
+  /// completion_mask is 0; undefined without a teacher.
+  torch::Tensor teacher_logprobs;
+  /// [] float32 on the device: StepStats::reverse_kl before it is read; undefined without a teacher.
+  torch::Tensor reverse_kl;
   /// Completion lengths in tokens, prompt lengths in tokens (host, N each).
   std::vector<int64_t> completion_lengths, prompt_lengths;
   /// Seconds spent sampling.
@@ -97,9 +108,18 @@ struct UpdateStats {
   double seconds = 0;
 };
 
+/// Options of on-policy distillation (GrpoTrainer's constructor with a teacher).
+struct DistillationOptions {
+  /// Weight w of the rewards' group advantage A_i in each token's advantage
+  /// A_{i,t} = log p_teacher - log p_student + w * A_i; finite and >= 0. 0 is pure on-policy
+  /// distillation: rewards, when given, are scored and logged but do not train. Default: 0.
+  TORCH_ARG(double, reward_weight) = 0.0;
+};
+
 /// The GRPO trainer. One step reads as three calls:
 ///   generate_and_score(): sample G completions for each of B prompts (old policy), score them
-///     with the rewards, group-normalised advantages, reference and old log-probabilities;
+///     with the rewards, group-normalised advantages, reference and old log-probabilities (and
+///     with a teacher its log-probabilities and the per-token advantages);
 ///   optimize(): num_iterations x (micro-batch loss, backward, gradient accumulation, clip, AdamW);
 ///   log_step(): metrics.jsonl and, when due, samples.jsonl.
 /// Every random choice derives from (seed, step) (TrainingArguments::seed), so a run resumed
@@ -116,6 +136,29 @@ class GrpoTrainer : public Trainer {
   ///         policy is not on config.device(), or the output directory cannot be created.
   GrpoTrainer(Policy policy, std::vector<std::shared_ptr<RewardFn>> rewards, PromptDataset train_dataset,
               GrpoConfig config);
+
+  /// On-policy distillation in the GRPO loop: the student (`policy`) samples, the teacher scores
+  /// the student's tokens (GKD, Agarwal et al. arXiv:2306.13649, with on-policy data and the
+  /// reverse KL; Thinking Machines' "On-Policy Distillation", 2025). Each step scores the sampled
+  /// completions under the teacher and under the sampling student with the same forward at the
+  /// sampling temperature, and gives completion token t of row i the advantage
+  ///   A_{i,t} = log p_teacher(y_t | x, y_<t) - log p_student(y_t | x, y_<t) + reward_weight * A_i,
+  /// the negated per-token reverse KL(student || teacher) estimate plus the rewards' group
+  /// advantage A_i (0 without rewards); [N, T] float32, detached, 0 on padding. The loss is
+  /// GRPO's with these per-token advantages (beta, clipping and loss_type as configured); a
+  /// teacher equal to the student gives advantages of exactly 0 (with reward_weight 0). The distillation stage of
+  /// DeepSeek-R1 (arXiv:2501.12948 sec. 2.4) is SFT on teacher traces instead (SftTrainer).
+  /// The teacher is scored without gradient, never updated and not saved in checkpoints (pass it
+  /// again to resume). `rewards` and reward_funcs may both be empty here, and only here.
+  /// @param teacher on the policy's device; its tokenizer must read token ids as the policy's
+  ///        does (same vocab_size, text of every id and EOS id); its parameters must not be the
+  ///        policy's (a Policy copy shares them: use clone_frozen() or load it separately).
+  /// @throws c10::Error as the constructor above (but not for having no rewards), or if the
+  ///         teacher is on another device, its tokenizer differs from the policy's (naming the
+  ///         vocab sizes, or the first token id whose text differs with both texts, or the EOS
+  ///         ids), it shares a parameter with the policy, or reward_weight is negative or not finite.
+  GrpoTrainer(Policy policy, Policy teacher, std::vector<std::shared_ptr<RewardFn>> rewards,
+              PromptDataset train_dataset, GrpoConfig config, DistillationOptions distillation = {});
 
   /// Runs one step (generate_and_score(), optimize(), log_step()).
   /// @throws c10::Error if the loss or the gradient norm is not finite (naming the step and its
@@ -150,6 +193,9 @@ class GrpoTrainer : public Trainer {
   void load_extra_files(const std::string& dir) override;
 
  private:
+  GrpoTrainer(Policy policy, std::optional<Policy> teacher, std::vector<std::shared_ptr<RewardFn>> rewards,
+              PromptDataset train_dataset, GrpoConfig config, DistillationOptions distillation);
+
   const GrpoConfig& config_;
   std::vector<std::shared_ptr<RewardFn>> rewards_;
   torch::Tensor reward_weights_;
@@ -157,6 +203,8 @@ class GrpoTrainer : public Trainer {
   PromptDataset train_dataset_;
   GrpoLoss loss_;
   std::optional<Policy> reference_;
+  std::optional<Policy> teacher_;
+  DistillationOptions distillation_;
   std::optional<PromptDataset> eval_dataset_;
   std::shared_ptr<RewardFn> eval_correctness_;
   EvalOptions eval_options_;
