@@ -11,6 +11,7 @@ namespace grpo::cli {
 void add_demo_command(CLI::App& app) {
   auto options = std::make_shared<DemoOptions>();
   auto smoke = std::make_shared<bool>(false);
+  auto pipeline = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand(
       "demo", "Countdown end to end: generate data, cold-start SFT a small model, GRPO with countdown + format "
               "rewards, evaluate before and after; writes <output-dir>/summary.json");
@@ -28,12 +29,17 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--grpo-generations", options->grpo_num_generations(), "completions per prompt (group size)")
       ->capture_default_str();
   cmd->add_option("--threads", options->num_threads(), "CPU threads")->capture_default_str();
-  cmd->callback([options, smoke, cmd] {
+  cmd->add_option("--pipeline", *pipeline,
+                  "r1: after GRPO, R1's later stages: rejection sampling, SFT round 2, GRPO round 2, distillation "
+                  "into a smaller student by SFT and on-policy (docs/pipeline.md)")
+      ->check(CLI::IsMember({"r1"}));
+  cmd->callback([options, smoke, pipeline, cmd] {
     DemoOptions run = *options;
+    run.pipeline(*pipeline == "r1");
     if (*smoke) {
       // Keep what the user set explicitly; shrink the rest.
       DemoOptions small = DemoOptions::smoke();
-      small.device(run.device()).seed(run.seed()).num_threads(run.num_threads());
+      small.device(run.device()).seed(run.seed()).num_threads(run.num_threads()).pipeline(run.pipeline());
       if (cmd->count("--output-dir") > 0) small.output_dir(run.output_dir());
       if (cmd->count("--sft-steps") > 0) small.sft_steps(run.sft_steps());
       if (cmd->count("--grpo-steps") > 0) small.grpo_steps(run.grpo_steps());
