@@ -26,12 +26,12 @@ std::optional<torch::ScalarType> parse_dtype(const std::string& name, const char
 
 }  // namespace
 
-void add_model_flags(CLI::App* cmd, ModelFlags& flags) {
-  cmd->add_option("--model", flags.dir,
+void add_model_flags(CLI::App* cmd, ModelFlags& flags, const std::string& model_flag) {
+  cmd->add_option(model_flag, flags.dir,
                   "model directory in Hugging Face layout (config.json, safetensors, tokenizer), or a repo id "
                   "(org/name) already in the local Hugging Face cache")
       ->required();
-  cmd->add_option("--revision", flags.revision, "branch, tag or commit of a --model repo id (default: main)");
+  cmd->add_option("--revision", flags.revision, "branch, tag or commit of a " + model_flag + " repo id (default: main)");
   // From here on flags.dir is a directory: the policy, its tokenizer and chat template read it.
   cmd->parse_complete_callback([&flags] { flags.dir = resolve_model_path(flags.dir, flags.revision); });
   cmd->add_option("--dtype", flags.dtype, "parameter dtype: float32, bfloat16 or float16")->capture_default_str();

@@ -5,6 +5,8 @@
 //   train     GRPO of a model directory on prompt JSONL with built-in rewards
 //   eval      greedy accuracy and pass@1 of a model directory on prompt JSONL
 //   sample    completions of a model directory for prompts
+//   reject    rejection sampling of a model directory into SFT data
+//   distill   a teacher into a student: teacher traces then SFT, or on-policy in the GRPO loop
 //   plot      the training curves of run directories as a PNG
 //   score     built-in rewards of JSONL rows
 //   tokenize  text lines to token ids and back with a tokenizer.json
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
   grpo::cli::add_eval_command(app);
   grpo::cli::add_sample_command(app);
   grpo::cli::add_reject_command(app);
+  grpo::cli::add_distill_command(app);
   grpo::cli::add_plot_command(app);
   grpo::cli::add_score_command(app);
   grpo::cli::add_tokenize_command(app);

@@ -1,6 +1,6 @@
 // `grpo plot`: the curves of run directories drawn with Cairo. The panels are those a TRL user
-// looks at first (reward, each reward function, held-out pass@1, KL, entropy, completion length,
-// clip ratios, learning rate, step time), with the runs overlaid.
+// looks at first (reward, each reward function, held-out pass@1, KL, the reverse KL to a teacher,
+// entropy, completion length, clip ratios, learning rate, step time), with the runs overlaid.
 #include "cli/plot.h"
 
 #include <c10/util/Exception.h>
@@ -92,6 +92,7 @@ std::vector<Panel> panels_of(const std::vector<Run>& runs) {
   const std::vector<Panel> rest = {
       {"held-out pass@1 (± s.e.)", {{"eval/pass_at_1", "eval/pass_at_1_stderr", ""}}},
       {"KL to the reference", {{"kl", "", ""}}},
+      {"reverse KL to the teacher", {{"distill/reverse_kl", "", ""}}},
       {"entropy (nats/token)", {{"entropy", "", ""}}},
       {"completion length (tokens, mean)", {{"completions/mean_length", "", ""}}},
       {"clip ratio", {{"clip_ratio/region_mean", "", "region"}, {"clip_ratio/low_mean", "", "low"},

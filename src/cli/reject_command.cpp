@@ -1,5 +1,6 @@
 // `grpo reject`: rejection sampling (R1 sec. 2.3.3) from a model directory into prompt/completion
-// JSONL that `grpo sft` reads, with a report of what was kept and why.
+// JSONL that `grpo sft` reads, with a report of what was kept and why; `grpo distill` samples the
+// teacher's traces through the same flags and reject_into().
 #include "cli/commands.h"
 
 #include <grpo/support/files.h>
@@ -29,25 +30,9 @@ RewardFilter parse_filter(const std::string& text) {
 
 }  // namespace
 
-void add_reject_command(CLI::App& app) {
-  struct Flags {
-    ModelFlags model;
-    std::string data, output, report, device = "auto";
-    std::vector<std::string> filters;
-    RejectionSamplingOptions options;
-  };
-  auto f = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand(
-      "reject", "Rejection sampling: k completions per prompt, kept when every --filter passes; writes SFT JSONL");
-  add_model_flags(cmd, f->model);
-  cmd->add_option("--data", f->data, "JSONL with `prompt` and the columns the filters read")->required();
-  cmd->add_option("--filter", f->filters,
-                  "REWARD or REWARD>=MIN (default MIN 1), REWARD as NAME or NAME:key=value,...; repeatable")
-      ->required();
-  cmd->add_option("-o,--output", f->output, "SFT JSONL to write (prompt, completion)")->required();
-  cmd->add_option("--report", f->report, "also write the report (kept, pass rates) to this JSON file");
-  cmd->add_option("--device", f->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-  auto& o = f->options;
+CLI::Option* add_rejection_flags(CLI::App* cmd, std::vector<std::string>& filters, RejectionSamplingOptions& o) {
+  auto* filter = cmd->add_option(
+      "--filter", filters, "REWARD or REWARD>=MIN (default MIN 1), REWARD as NAME or NAME:key=value,...; repeatable");
   cmd->add_option("-k,--num-generations", o.num_generations(), "completions sampled per prompt")->capture_default_str();
   cmd->add_option("--max-per-prompt", o.max_per_prompt(), "most completions kept per prompt")->capture_default_str();
   cmd->add_option("--max-new-tokens", o.max_new_tokens(), "most tokens per completion")->capture_default_str();
@@ -61,21 +46,46 @@ void add_reject_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("!--keep-truncated", o.drop_truncated(), "keep completions cut at --max-new-tokens");
   cmd->add_flag("!--sample-order", o.best_of(), "keep in sampling order instead of the best filter scores first");
+  return filter;
+}
+
+std::string reject_into(const ModelFlags& model, const std::string& device, const std::string& data,
+                        const std::vector<std::string>& filters, const RejectionSamplingOptions& options,
+                        const std::string& output, const std::string& report) {
+  std::vector<RewardFilter> parsed;
+  for (const auto& text : filters) parsed.push_back(parse_filter(text));
+  const RejectionSampler sampler(std::move(parsed), options);
+  const auto dataset = PromptDataset::from_jsonl(data);
+  std::vector<std::string> rendered;
+  if (model.chat) {
+    for (const auto& row : dataset.rows()) rendered.push_back(render_prompt(model, row.prompt));
+  }
+  auto policy = load_policy(model, device);
+  const auto result = sampler.run(policy, dataset, rendered);
+  write_sft_jsonl(output, result.examples);
+  const auto json = result.report.to_json();
+  if (!report.empty()) write_file_atomically(report, [&](std::ostream& out) { out << json << '\n'; });
+  return json;
+}
+
+void add_reject_command(CLI::App& app) {
+  struct Flags {
+    ModelFlags model;
+    std::string data, output, report, device = "auto";
+    std::vector<std::string> filters;
+    RejectionSamplingOptions options;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* cmd = app.add_subcommand(
+      "reject", "Rejection sampling: k completions per prompt, kept when every --filter passes; writes SFT JSONL");
+  add_model_flags(cmd, f->model);
+  cmd->add_option("--data", f->data, "JSONL with `prompt` and the columns the filters read")->required();
+  add_rejection_flags(cmd, f->filters, f->options)->required();
+  cmd->add_option("-o,--output", f->output, "SFT JSONL to write (prompt, completion)")->required();
+  cmd->add_option("--report", f->report, "also write the report (kept, pass rates) to this JSON file");
+  cmd->add_option("--device", f->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->callback([f] {
-    std::vector<RewardFilter> filters;
-    for (const auto& text : f->filters) filters.push_back(parse_filter(text));
-    const RejectionSampler sampler(std::move(filters), f->options);
-    const auto dataset = PromptDataset::from_jsonl(f->data);
-    std::vector<std::string> rendered;
-    if (f->model.chat) {
-      for (const auto& row : dataset.rows()) rendered.push_back(render_prompt(f->model, row.prompt));
-    }
-    auto policy = load_policy(f->model, f->device);
-    const auto result = sampler.run(policy, dataset, rendered);
-    write_sft_jsonl(f->output, result.examples);
-    const auto report = result.report.to_json();
-    if (!f->report.empty()) write_file_atomically(f->report, [&](std::ostream& out) { out << report << '\n'; });
-    std::cout << report << "\n";
+    std::cout << reject_into(f->model, f->device, f->data, f->filters, f->options, f->output, f->report) << "\n";
   });
 }
 

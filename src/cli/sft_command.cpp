@@ -8,6 +8,22 @@
 
 namespace grpo::cli {
 
+SftConfig sft_config_from_flags(const CLI::App* cmd, const RunFlags& flags) {
+  auto config = SftConfig::from_json(resolved_config_json(
+      cmd, flags, SftConfig().to_json(), [](const std::string& path) { return SftConfig::from_json_file(path).to_json(); }));
+  config.validate();
+  return config;
+}
+
+void train_sft(const ModelFlags& model, const std::string& data, const SftConfig& config, const std::string& resume) {
+  auto examples = read_sft_jsonl(data);
+  for (auto& e : examples) e.prompt = render_prompt(model, e.prompt);
+  SftTrainer trainer(load_policy(model, config.device()), std::move(examples), config);
+  if (!resume.empty()) trainer.resume(resume);
+  trainer.train();
+  std::cout << config.output_dir() << "/model\n";
+}
+
 void add_sft_command(CLI::App& app) {
   struct Flags {
     ModelFlags model;
@@ -19,17 +35,7 @@ void add_sft_command(CLI::App& app) {
   add_model_flags(cmd, f->model);
   cmd->add_option("--data", f->data, "JSONL with `prompt` and `completion` per line")->required();
   add_run_flags(cmd, f->run);
-  cmd->callback([f, cmd] {
-    const auto config = SftConfig::from_json(resolved_config_json(
-        cmd, f->run, SftConfig().to_json(), [](const std::string& path) { return SftConfig::from_json_file(path).to_json(); }));
-    config.validate();
-    auto examples = read_sft_jsonl(f->data);
-    for (auto& e : examples) e.prompt = render_prompt(f->model, e.prompt);
-    SftTrainer trainer(load_policy(f->model, config.device()), std::move(examples), config);
-    if (!f->run.resume.empty()) trainer.resume(f->run.resume);
-    trainer.train();
-    std::cout << config.output_dir() << "/model\n";
-  });
+  cmd->callback([f, cmd] { train_sft(f->model, f->data, sft_config_from_flags(cmd, f->run), f->run.resume); });
 }
 
 }  // namespace grpo::cli

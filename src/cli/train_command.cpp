@@ -10,6 +10,25 @@
 
 namespace grpo::cli {
 
+GrpoConfig grpo_config_from_flags(const CLI::App* cmd, const RunFlags& flags, const std::vector<std::string>& rewards) {
+  std::vector<std::string> sets;
+  if (!rewards.empty()) {
+    nlohmann::json funcs = nlohmann::json::array();
+    for (const auto& spec : rewards) {
+      (void)reward_from_spec(spec);  // an unknown reward or parameter fails now, naming the spec
+      const auto parsed = parse_reward_spec(spec);
+      funcs.push_back({{"name", parsed.name}, {"params", parsed.params}});
+    }
+    sets.push_back("reward_funcs=" + funcs.dump());
+    sets.push_back("reward_weights=[]");
+  }
+  auto config = GrpoConfig::from_json(resolved_config_json(
+      cmd, flags, GrpoConfig().to_json(), [](const std::string& path) { return GrpoConfig::from_json_file(path).to_json(); },
+      sets));
+  config.validate();
+  return config;
+}
+
 void add_train_command(CLI::App& app) {
   struct Flags {
     ModelFlags model;
@@ -29,21 +48,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--eval-reward", f->eval_reward, "reward that judges correctness on --eval-data");
   cmd->add_option("--eval-samples", f->eval_samples, "samples per held-out prompt for pass@1")->capture_default_str();
   cmd->callback([f, cmd] {
-    std::vector<std::string> sets;
-    if (!f->rewards.empty()) {
-      nlohmann::json funcs = nlohmann::json::array();
-      for (const auto& spec : f->rewards) {
-        (void)reward_from_spec(spec);  // an unknown reward or parameter fails now, naming the spec
-        const auto parsed = parse_reward_spec(spec);
-        funcs.push_back({{"name", parsed.name}, {"params", parsed.params}});
-      }
-      sets.push_back("reward_funcs=" + funcs.dump());
-      sets.push_back("reward_weights=[]");
-    }
-    const auto config = GrpoConfig::from_json(resolved_config_json(
-        cmd, f->run, GrpoConfig().to_json(),
-        [](const std::string& path) { return GrpoConfig::from_json_file(path).to_json(); }, sets));
-    config.validate();
+    const auto config = grpo_config_from_flags(cmd, f->run, f->rewards);
     TORCH_CHECK(f->eval_data.empty() == f->eval_reward.empty(), "--eval-data and --eval-reward go together");
     GrpoTrainer trainer(load_policy(f->model, config.device()), {},
                         render_prompts(f->model, PromptDataset::from_jsonl(f->data)), config);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CLI end to end on the demo's tiny model: demo --smoke (data and a model directory), then
-# sft -> train -> eval -> sample -> reject -> sft on that directory, and bad input that must fail
-# naming the thing.
+# sft -> train -> eval -> sample -> reject -> sft -> distill (teacher traces, then on policy) on
+# that directory, and bad input that must fail naming the thing.
 #   pipeline.sh GRPO_BINARY WORK_DIR
 set -euo pipefail
 grpo=$1
@@ -77,6 +77,33 @@ expect_error "num_generations must be >= 1, got 0" \
 expect_error "kept no completion of 16 sampled" \
   "$grpo" reject --model "$model" --data "$work/demo/eval.jsonl" --filter 'format>=2' -k 1 --max-new-tokens 4 \
   -o "$work/x.jsonl"
+
+# Distillation of the GRPO model (teacher) into the demo's model (student): rejection-sampled teacher
+# traces then SFT (R1 sec. 2.4), then on policy (the student samples, the teacher scores its tokens).
+"$grpo" distill --teacher "$work/grpo/model" --student "$model" --data "$work/demo/eval.jsonl" --filter 'format>=0' \
+  -k 2 --max-new-tokens 12 --keep-truncated --seed 3 --output-dir "$work/distill" --max-steps 2 \
+  --set per_device_train_batch_size=4 >"$work/distill.out"
+for f in traces.jsonl report.json config.json metrics.jsonl model/model.safetensors; do expect_file "$work/distill/$f"; done
+grep -q '"num_prompts":16,"sampled":32' "$work/distill/report.json" || fail "distill report: $(cat "$work/distill/report.json")"
+grep -q '"num_prompts":16,"sampled":32' "$work/distill.out" || fail "distill printed: $(cat "$work/distill.out")"
+[ "$(wc -l <"$work/distill/metrics.jsonl")" -eq 2 ] || fail "distill SFT wrote $(wc -l <"$work/distill/metrics.jsonl") metric lines, want 2"
+"$grpo" distill --on-policy --teacher "$work/grpo/model" --student "$model" --data "$work/demo/train.jsonl" \
+  --output-dir "$work/distill-op" --max-steps 2 --set num_generations=2 --set per_device_train_batch_size=4 \
+  --set max_completion_length=8 >/dev/null
+expect_file "$work/distill-op/model/model.safetensors"
+[ "$(grep -c '"distill/reverse_kl":-\?[0-9]' "$work/distill-op/metrics.jsonl")" -eq 2 ] ||
+  fail "on-policy distill metrics: $(cat "$work/distill-op/metrics.jsonl")"
+# A teacher whose tokenizer reads the ids otherwise (two characters swapped) cannot score the student's tokens.
+cp -r "$work/grpo/model" "$work/swapped"
+sed -i 's/"0123456789/"1023456789/' "$work/swapped/char_tokenizer.json"
+expect_error "for the teacher's tokenizer but '0' for the student's (the policy's)" \
+  "$grpo" distill --on-policy --teacher "$work/swapped" --student "$model" --data "$work/demo/train.jsonl" \
+  --output-dir "$work/x"
+expect_error "--filter sets the teacher's rejection sampling, which --on-policy does not run" \
+  "$grpo" distill --on-policy --teacher "$work/grpo/model" --student "$model" --data "$work/demo/train.jsonl" \
+  --output-dir "$work/x" --filter format
+expect_error "--filter: rejection sampling of the teacher's traces needs at least one" \
+  "$grpo" distill --teacher "$work/grpo/model" --student "$model" --data "$work/demo/train.jsonl" --output-dir "$work/x"
 
 echo '{"max_steps": "ten"}' >"$work/bad.json"
 expect_error "grpo train: $work/bad.json: GrpoConfig: 'max_steps' must be an integer" \
