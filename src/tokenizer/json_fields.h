@@ -32,13 +32,16 @@ inline std::string type_of(const TokenizerJson& object) {
   return it == object.end() || !it->is_string() ? std::string() : it->get<std::string>();
 }
 
-/// A token id in [0, 2^31).
-/// @throws c10::Error naming `where` and the id otherwise.
+/// A token id: a JSON integer in [0, 2^31) (a float such as 5e128 is refused before any
+/// conversion, which would be undefined behaviour out of range).
+/// @throws c10::Error naming `where` and the value otherwise.
 inline int32_t checked_id(const TokenizerJson& value, const std::string& where) {
-  const auto id = value.get<int64_t>();
-  TORCH_CHECK(id >= 0 && id < (int64_t{1} << 31), "BpeTokenizer: ", where, ": token id ", id,
-              " is outside [0, 2^31)");
-  return static_cast<int32_t>(id);
+  TORCH_CHECK(value.is_number_integer(), "BpeTokenizer: ", where, ": token id ", value.dump(), " is not an integer");
+  constexpr uint64_t kLimit = uint64_t{1} << 31;
+  const bool in_range = value.is_number_unsigned() ? value.get<uint64_t>() < kLimit
+                                                   : value.get<int64_t>() >= 0 && value.get<int64_t>() < int64_t{kLimit};
+  TORCH_CHECK(in_range, "BpeTokenizer: ", where, ": token id ", value.dump(), " is outside [0, 2^31)");
+  return static_cast<int32_t>(value.get<int64_t>());
 }
 
 }  // namespace grpo::detail

@@ -365,6 +365,19 @@ TEST(BpeTokenizer, UnsupportedTypesAreNamedInTheError) {
   expect_error(j, "badmerge.json", "merge token \"x\" is not in the vocabulary");
 }
 
+TEST(BpeTokenizer, TokenIdsMustBeIntegersInRange) {
+  // A float id far outside int64 (found by fuzz_tokenizer: converting it was undefined behaviour).
+  Json j = small_tokenizer();
+  j["model"]["vocab"]["a"] = 5.5e128;
+  expect_error(j, "float_id.json", "is not an integer");
+  j["model"]["vocab"]["a"] = 3.0;
+  expect_error(j, "float_small_id.json", "token id 3.0 is not an integer");
+  j["model"]["vocab"]["a"] = -1;
+  expect_error(j, "negative_id.json", "token id -1 is outside [0, 2^31)");
+  j["model"]["vocab"]["a"] = uint64_t{18446744073709551615ULL};
+  expect_error(j, "huge_id.json", "token id 18446744073709551615 is outside [0, 2^31)");
+}
+
 TEST(BpeTokenizer, MalformedOrMissingFileIsAnError) {
   const auto truncated = write_file("truncated.json", small_tokenizer().dump().substr(0, 100));
   try {
@@ -377,7 +390,7 @@ TEST(BpeTokenizer, MalformedOrMissingFileIsAnError) {
   }
   Json j = small_tokenizer();
   j["model"]["vocab"]["h"] = "zero";
-  expect_error(j, "vocab_array.json", "not a valid tokenizer.json");
+  expect_error(j, "vocab_array.json", "token id \"zero\" is not an integer");
   const auto missing = (temp_dir() / "absent.json").string();
   try {
     BpeTokenizer tok(missing);
