@@ -49,7 +49,9 @@ TEST(Cuda, LossAndGradientMatchCpu) {
                               .beta(0.04).epsilon_high(0.28).max_completion_length(t));
       auto run = [&](torch::Device device) {
         grpo::GrpoLossInputs in;
-        in.logprobs = logp.to(device).requires_grad_(true);
+        // A fresh leaf per run: `logp.to(kCPU)` alone would be `logp` itself, so the CPU run would
+        // mark the shared tensor and the CUDA copy would then be a non-leaf without a gradient.
+        in.logprobs = logp.detach().to(device, /*non_blocking=*/false, /*copy=*/true).requires_grad_(true);
         in.old_logprobs = old.to(device);
         in.ref_logprobs = ref.to(device);
         in.advantages = adv.to(device);
@@ -60,6 +62,7 @@ TEST(Cuda, LossAndGradientMatchCpu) {
       };
       auto [cpu, cpu_grad] = run(torch::kCPU);
       auto [gpu, gpu_grad] = run(torch::kCUDA);
+      ASSERT_TRUE(cpu_grad.defined() && gpu_grad.defined());
       expect_same(cpu.loss, gpu.loss, "loss");
       expect_same(cpu_grad, gpu_grad, "gradient");
       expect_same(cpu.kl_mean, gpu.kl_mean, "kl_mean");
