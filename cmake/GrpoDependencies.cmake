@@ -22,3 +22,21 @@ find_package(Protobuf 3.12 REQUIRED)
 if(GRPO_BUILD_CLI OR GRPO_BUILD_TESTS)
   pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
 endif()
+# Data parallelism (src/distributed) uses c10d's process groups compiled into LibTorch. The Gloo
+# group's header includes Gloo's headers, which the torch wheel does not ship: Debian libgloo-dev
+# gives them (only the headers; the code is LibTorch's). NCCL on a CUDA LibTorch: nccl.h from the
+# nvidia-nccl wheel installed beside torch, or NCCL_INCLUDE_DIR.
+find_path(GLOO_INCLUDE_DIR gloo/context.h HINTS ${TORCH_INCLUDE_DIRS})
+if(NOT GLOO_INCLUDE_DIR)
+  message(FATAL_ERROR "Gloo's headers (gloo/context.h) were not found: install Debian's libgloo-dev "
+                      "(bash cmake/setup.sh does) or set GLOO_INCLUDE_DIR")
+endif()
+set(GRPO_WITH_NCCL OFF)
+if(TORCH_CUDA_LIBRARIES)
+  find_path(NCCL_INCLUDE_DIR nccl.h HINTS "${TORCH_INSTALL_PREFIX}/../nvidia/nccl/include" ENV NCCL_INCLUDE_DIR)
+  if(NCCL_INCLUDE_DIR)
+    set(GRPO_WITH_NCCL ON)
+  else()
+    message(WARNING "nccl.h not found: ddp_backend 'nccl' will be unavailable (set NCCL_INCLUDE_DIR)")
+  endif()
+endif()

@@ -29,7 +29,7 @@ say() { printf '\n== %s\n' "$*"; }
 packages=(g++ cmake ninja-build python3 python3-venv python3-pip
           libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
           pkg-config libginac-dev libutf8proc-dev libpcre2-dev
-          libprotobuf-dev protobuf-compiler libcairo2-dev)
+          libprotobuf-dev protobuf-compiler libcairo2-dev libgloo-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -97,13 +97,13 @@ if [ "$mode" = sanitize ]; then
   fi
   say "building the tests with sanitizers ($jobs jobs)"
   cmake --build "$build_dir" -j "$jobs" --target grpo_core_tests grpo_data_tests grpo_tasks_tests \
-    grpo_trainer_tests grpo_model_tests grpo_rewards_tests grpo_tokenizer_tests grpo_cli
+    grpo_trainer_tests grpo_model_tests grpo_rewards_tests grpo_tokenizer_tests grpo_distributed_tests grpo_cli
   say "running the tests that need no Python under ASan + UBSan"
   export ASAN_OPTIONS=protect_shadow_gap=0:detect_stack_use_after_return=1:strict_init_order=1
   export LSAN_OPTIONS=suppressions=$root/cmake/sanitize/lsan.supp:print_suppressions=0
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" \
-    -R '^(core|data|tasks|trainer|model|rewards|tokenizer|demo_smoke|cli_pipeline|crash_resume)$'
+    -R '^(core|data|tasks|trainer|model|rewards|tokenizer|distributed_unit|demo_smoke|cli_pipeline|crash_resume)$'
   exit 0
 fi
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
