@@ -46,7 +46,9 @@ struct Draw {
 };
 
 /// Samples one token per row from `logits` [N, V] after temperature, top-k and top-p.
-Draw draw(const torch::Tensor& logits, const SamplingOptions& o, at::Generator& generator) {
+/// With one generator per prompt (`generators` holds B of them for N = B * group rows), prompt
+/// b's rows are drawn from generators[b] alone.
+Draw draw(const torch::Tensor& logits, const SamplingOptions& o, std::vector<at::Generator>& generators, int64_t group) {
   const auto logp = torch::log_softmax(logits.to(torch::kFloat) / o.temperature(), -1);
   const auto vocab = logp.size(-1);
   const auto neg_inf = -std::numeric_limits<float>::infinity();
@@ -67,7 +69,17 @@ Draw draw(const torch::Tensor& logits, const SamplingOptions& o, at::Generator& 
   // defined, and its sampled log-probability is NaN or -Inf, which generate() reports after the
   // loop. One in-place pass; no per-row flag to keep.
   const auto probs = filtered.softmax(-1).nan_to_num_(1.0);
-  const auto tokens = torch::multinomial(probs, 1, /*replacement=*/false, generator);
+  torch::Tensor tokens;
+  if (generators.size() == 1) {
+    tokens = torch::multinomial(probs, 1, /*replacement=*/false, generators[0]);
+  } else {
+    std::vector<torch::Tensor> parts;
+    for (size_t b = 0; b < generators.size(); ++b) {
+      parts.push_back(torch::multinomial(probs.narrow(0, static_cast<int64_t>(b) * group, group), 1,
+                                         /*replacement=*/false, generators[b]));
+    }
+    tokens = torch::cat(parts);
+  }
   return {tokens.squeeze(1), logp.gather(-1, tokens).squeeze(1)};
 }
 
@@ -133,6 +145,9 @@ void Policy::set_eos_token_ids(std::vector<int64_t> ids) {
 Rollout Policy::generate(const std::vector<std::string>& prompts, const SamplingOptions& options) {
   check_options(options);
   TORCH_CHECK(!prompts.empty(), "Policy::generate: prompts must not be empty");
+  TORCH_CHECK(options.prompt_seeds().empty() || options.prompt_seeds().size() == prompts.size(),
+              "Policy::generate: prompt_seeds has ", options.prompt_seeds().size(), " seeds for ", prompts.size(),
+              " prompts; give one per prompt or none");
   torch::NoGradGuard no_grad;
   const AutocastGuard autocast(device_, autocast_dtype_);
   const auto num_prompts = static_cast<int64_t>(prompts.size());
@@ -203,9 +218,11 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
 
   const int64_t check_interval =
       options.done_check_interval() > 0 ? options.done_check_interval() : (device_.is_cpu() ? 1 : 8);
-  auto generator = make_generator(device_, options.seed());
+  std::vector<at::Generator> generators;
+  if (options.prompt_seeds().empty()) generators.push_back(make_generator(device_, options.seed()));
+  for (const auto seed : options.prompt_seeds()) generators.push_back(make_generator(device_, seed));
   for (int64_t t = 0; t < max_new; ++t) {
-    auto step = draw(logits, options, generator);
+    auto step = draw(logits, options, generators, group);
     const auto tokens = step.tokens.masked_fill(done, pad_id_);
     completion_ids.select(1, t).copy_(tokens);
     sampling_logprobs.select(1, t).copy_(step.logprobs.masked_fill(done, 0));

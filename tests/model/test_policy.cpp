@@ -200,6 +200,30 @@ TEST(Policy, GreedyCompletionDoesNotDependOnTheOtherPromptsInTheBatch) {
   }
 }
 
+// With prompt_seeds, a prompt's sampled completions are those it gets alone with its own seed,
+// whatever else is in the batch (how data-parallel ranks reproduce one process's batch); with
+// another seed they differ, so the check can fail.
+TEST(Policy, PromptSeedsMakeEachPromptsSamplesIndependentOfTheBatch) {
+  auto policy = make_policy("0123456789+-=");
+  const auto options = SamplingOptions().num_generations(3).max_new_tokens(10).temperature(1.0);
+  std::vector<uint64_t> seeds;
+  for (size_t b = 0; b < kPrompts.size(); ++b) seeds.push_back(100 + b);
+  const auto together = policy.generate(kPrompts, SamplingOptions(options).prompt_seeds(seeds));
+  for (size_t b = 0; b < kPrompts.size(); ++b) {
+    const auto alone = policy.generate({kPrompts[b]}, SamplingOptions(options).prompt_seeds({seeds[b]}));
+    for (size_t k = 0; k < 3; ++k) EXPECT_EQ(alone.completions[k], together.completions[b * 3 + k]) << kPrompts[b];
+  }
+  const auto other = policy.generate({kPrompts[0]}, SamplingOptions(options).prompt_seeds({7}));
+  EXPECT_NE(std::vector<std::string>(other.completions.begin(), other.completions.end()),
+            std::vector<std::string>(together.completions.begin(), together.completions.begin() + 3));
+  try {
+    policy.generate(kPrompts, SamplingOptions(options).prompt_seeds({1}));
+    FAIL() << "generate accepted one seed for " << kPrompts.size() << " prompts";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what_without_backtrace()).find("prompt_seeds has 1 seeds for"), std::string::npos);
+  }
+}
+
 /// First index of `ids` at which one of `stops` (decoded text) completes, or -1.
 int64_t first_stop(const grpo::Tokenizer& tok, const std::vector<int64_t>& ids, const std::vector<std::string>& stops) {
   for (size_t t = 0; t < ids.size(); ++t) {

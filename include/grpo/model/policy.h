@@ -44,6 +44,11 @@ struct SamplingOptions {
   /// Seed of the sampling generator: the same seed, prompts, options, parameters and device
   /// give the same rollout. Default: 0.
   TORCH_ARG(uint64_t, seed) = 0;
+  /// When not empty, one seed per prompt (its size must be the number of prompts): the G
+  /// completions of prompt b are drawn from a generator seeded with prompt_seeds[b], so they do
+  /// not depend on the other prompts of the batch (how data-parallel ranks reproduce the batch of
+  /// one process); `seed` is then unused. Default: empty.
+  TORCH_ARG(std::vector<uint64_t>, prompt_seeds) = {};
   /// Without stop strings, whether every row has finished is checked (a device-to-host copy,
   /// which waits for the device) every this many tokens, >= 0; until then finished rows keep
   /// emitting masked padding. 0 = every token on the CPU (where the check costs nothing),
