@@ -1,4 +1,5 @@
 #include <grpo/core/device.h>
+#include <grpo/distributed/process_group.h>
 #include <grpo/version.h>
 
 #include <torch/torch.h>
@@ -9,12 +10,16 @@ namespace grpo {
 std::string version() { return GRPO_VERSION_STRING; }
 
 torch::Device default_device() {
-  return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (!torch::cuda::is_available()) return torch::Device(torch::kCPU);
+  // Under a launcher each process takes the device of its LOCAL_RANK.
+  const auto world = WorldInfo::from_environment();
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(world.launcher.empty() ? 0 : world.local_rank));
 }
 
 torch::Device parse_device(const std::string& name) {
   if (name == "auto") return default_device();
   torch::Device device(name);  // throws c10::Error on a malformed name
+  if (device.is_cuda() && !device.has_index() && torch::cuda::is_available()) device = default_device();
   if (device.is_cuda()) {
     const auto count = static_cast<int64_t>(torch::cuda::device_count());
     TORCH_CHECK(count > 0, "device '", name, "': no CUDA device is available on this machine");

@@ -43,11 +43,11 @@ std::vector<int64_t> checkpoint_steps(const std::string& output_dir) {
   return steps;
 }
 
+}  // namespace
+
 std::string checkpoint_dir(const std::string& output_dir, int64_t step) {
   return output_dir + "/checkpoint-" + std::to_string(step);
 }
-
-}  // namespace
 
 // One open, flock'ed lock file per (device, inode) in this process, shared by its trainers.
 struct OutputDirLock::Shared {

@@ -50,6 +50,9 @@ void truncate_step_log(const std::string& path, int64_t last_step);
 /// The lines of a JSON Lines log `text` that truncate_step_log() keeps, each ending in '\n'.
 std::string step_log_up_to(const std::string& text, int64_t last_step);
 
+/// `output_dir/checkpoint-<step>`.
+std::string checkpoint_dir(const std::string& output_dir, int64_t step);
+
 /// Writes `output_dir/checkpoint-<step>`: `fill(dir)` writes the files into a temporary
 /// directory, which is then renamed; keeps the newest `keep` checkpoints. Returns the directory.
 /// @throws c10::Error naming the checkpoint directory if a file cannot be written (the temporary

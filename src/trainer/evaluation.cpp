@@ -1,5 +1,6 @@
 #include <grpo/trainer/evaluation.h>
 
+#include <grpo/distributed/process_group.h>
 #include <grpo/trainer/scoring.h>
 
 #include "support/progress.h"
@@ -44,9 +45,14 @@ EvalResult evaluate(Policy& policy, const PromptDataset& dataset, const RewardFn
       out[begin + r / g] += (scores[r] >= options.correct_threshold() ? 1.0 : 0.0) / static_cast<double>(g);
     }
   };
+  // Distributed, rank r judges batches r, r + W, ... (each with its own seed, as in one process)
+  // and the per-prompt shares are summed over the ranks.
+  const auto world = distributed_group();
+  const int64_t rank = world ? world->rank() : 0, ranks = world ? world->world_size() : 1;
   detail::Progress progress("eval", n, "prompts");
   for (int64_t begin = 0; begin < n; begin += options.batch_prompts()) {
     const int64_t end = std::min(n, begin + options.batch_prompts());
+    if ((begin / options.batch_prompts()) % ranks != rank) continue;
     judge(begin, end, 1,
           SamplingOptions().num_generations(1).top_k(1).max_new_tokens(options.max_new_tokens())
               .stop_strings(options.stop_strings()).seed(options.seed()),
@@ -57,6 +63,15 @@ EvalResult evaluate(Policy& policy, const PromptDataset& dataset, const RewardFn
               .seed(options.seed() + static_cast<uint64_t>(begin) + 1),
           pass);
     progress.advance(end - begin);
+  }
+  if (world) {
+    auto shares = torch::cat({torch::tensor(greedy, torch::kFloat64), torch::tensor(pass, torch::kFloat64)})
+                      .to(policy.device());
+    world->all_reduce_sum(shares);
+    const auto host = shares.to(torch::kCPU).contiguous();
+    const auto* v = host.data_ptr<double>();
+    std::copy(v, v + n, greedy.begin());
+    std::copy(v + n, v + 2 * n, pass.begin());
   }
   auto mean_and_stderr = [n](const std::vector<double>& v) {
     double mean = 0, var = 0;

@@ -26,28 +26,36 @@ double seconds_since(Clock::time_point start) {
 
 Json finite_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
-// The step's completions as a Markdown table (prompt, completion, each reward, advantage): the
+// `text` in a Markdown table cell: '|' escaped, newlines as <br>.
+std::string markdown_cell(const std::string& text) {
+  std::string out;
+  for (const char ch : text) {
+    if (ch == '|') out += "\\|";
+    else if (ch == '\n') out += "<br>";
+    else out += ch;
+  }
+  return out;
+}
+
+// The header of the step's completions table (prompt, completion, each reward, advantage): the
 // text summary TensorBoard shows beside samples.jsonl.
-std::string completions_markdown(const ScoredBatch& batch, const std::vector<std::shared_ptr<RewardFn>>& rewards) {
-  const auto cell = [](const std::string& text) {
-    std::string out;
-    for (const char ch : text) {
-      if (ch == '|') out += "\\|";
-      else if (ch == '\n') out += "<br>";
-      else out += ch;
-    }
-    return out;
-  };
-  const auto advantages = batch.advantages.advantages.accessor<double, 1>();
-  const auto values = batch.rewards.rewards_per_func.accessor<double, 2>();
+std::string completions_markdown_header(const std::vector<std::shared_ptr<RewardFn>>& rewards) {
   std::ostringstream md;
   md << "| prompt | completion |";
-  for (const auto& r : rewards) md << ' ' << cell(r->name()) << " |";
+  for (const auto& r : rewards) md << ' ' << markdown_cell(r->name()) << " |";
   md << " advantage |\n|---|---|";
   for (size_t k = 0; k < rewards.size(); ++k) md << "---|";
   md << "---|\n";
+  return md.str();
+}
+
+// The table's rows for this process's completions.
+std::string completions_markdown_rows(const ScoredBatch& batch, const std::vector<std::shared_ptr<RewardFn>>& rewards) {
+  const auto advantages = batch.advantages.advantages.accessor<double, 1>();
+  const auto values = batch.rewards.rewards_per_func.accessor<double, 2>();
+  std::ostringstream md;
   for (size_t r = 0; r < batch.rows.size(); ++r) {
-    md << "| " << cell(batch.rows[r].prompt) << " | " << cell(batch.rows[r].completion) << " |";
+    md << "| " << markdown_cell(batch.rows[r].prompt) << " | " << markdown_cell(batch.rows[r].completion) << " |";
     for (size_t k = 0; k < rewards.size(); ++k) md << ' ' << values[static_cast<int64_t>(r)][static_cast<int64_t>(k)] << " |";
     md << ' ' << advantages[static_cast<int64_t>(r)] << " |\n";
   }
@@ -112,6 +120,38 @@ AdvantageResult no_reward_advantages(int64_t n) {
   return result;
 }
 
+// The seed of the generator that draws the completions of the prompt at `position` in step
+// `step`'s batch (splitmix64 of the three): the same for whichever process samples that prompt.
+uint64_t prompt_seed(uint64_t seed, int64_t step, int64_t position) {
+  uint64_t z = seed * 1000003ULL + static_cast<uint64_t>(step);
+  z ^= static_cast<uint64_t>(position) * 0x9E3779B97F4A7C15ULL;
+  z += 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// The JSON lines of samples.jsonl for this process's rows of step `step`, each ending in '\n'.
+std::string sample_lines(const ScoredBatch& batch, const std::vector<std::shared_ptr<RewardFn>>& reward_fns,
+                         int64_t step) {
+  const auto advantages = batch.advantages.advantages.accessor<double, 1>();
+  const auto rewards = batch.rewards.rewards_per_func.accessor<double, 2>();
+  std::string lines;
+  for (size_t r = 0; r < batch.rows.size(); ++r) {
+    Json sample;
+    sample["step"] = step;
+    sample["prompt"] = batch.rows[r].prompt;
+    sample["completion"] = batch.rows[r].completion;
+    for (size_t k = 0; k < reward_fns.size(); ++k) {
+      sample["rewards"][reward_fns[k]->name()] =
+          finite_or_null(rewards[static_cast<int64_t>(r)][static_cast<int64_t>(k)]);
+    }
+    sample["advantage"] = advantages[static_cast<int64_t>(r)];
+    lines += sample.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+  }
+  return lines;
+}
+
 GrpoLossOptions loss_options(const GrpoConfig& c) {
   GrpoLossOptions o;
   o.loss_type(c.loss_type())
@@ -168,6 +208,7 @@ std::string StepStats::to_json() const {
   j["training_tokens_per_second"] = training_tokens_per_second;
   j["step_seconds"] = step_seconds;
   if (reverse_kl) j["distill/reverse_kl"] = finite_or_null(*reverse_kl);
+  if (allreduce_seconds) j["timing/allreduce_seconds"] = *allreduce_seconds;
   return j.dump();
 }
 
@@ -223,11 +264,16 @@ ScoredBatch GrpoTrainer::generate_and_score() {
   const auto& c = config_;
   const int64_t g = c.num_generations(), step = global_step();
   const int64_t prompts = c.per_device_train_batch_size() * c.gradient_accumulation_steps() / g;
+  // This rank's share of the step's world_size * prompts prompts: positions [first, first + prompts).
+  const int64_t first = rank() * prompts;
+  auto* const world = process_group();
   ScoredBatch batch;
 
   // 1. Sample G completions for each of the step's B prompts from the current (old) policy.
-  batch.prompt_indices =
-      stream_indices(train_dataset_.size(), static_cast<uint64_t>(c.seed()), step * prompts, prompts);
+  batch.prompt_indices = stream_indices(train_dataset_.size(), static_cast<uint64_t>(c.seed()),
+                                        step * prompts * world_size() + first, prompts);
+  std::vector<uint64_t> prompt_seeds;
+  for (int64_t b = 0; b < prompts; ++b) prompt_seeds.push_back(prompt_seed(static_cast<uint64_t>(c.seed()), step, first + b));
   std::vector<std::string> texts;
   std::vector<const PromptRow*> prompt_rows;
   for (const auto i : batch.prompt_indices) {
@@ -244,7 +290,7 @@ ScoredBatch GrpoTrainer::generate_and_score() {
                    .top_p(c.top_p())
                    .top_k(c.top_k())
                    .stop_strings(c.stop_strings())
-                   .seed(static_cast<uint64_t>(c.seed()) * 1000003ULL + static_cast<uint64_t>(step)));
+                   .prompt_seeds(prompt_seeds));
   } catch (const c10::Error& e) {
     TORCH_CHECK(false, "step ", step + 1, ", sampling: ", e.what_without_backtrace());
   }
@@ -263,9 +309,22 @@ ScoredBatch GrpoTrainer::generate_and_score() {
   }
 
   // 3. Group-relative advantages (DeepSeekMath sec. 4.1.2); none without rewards (distillation only).
-  batch.advantages = rewards_.empty() ? no_reward_advantages(n)
-                                      : compute_advantages(batch.rewards.rewards_per_func, reward_weights_,
-                                                           AdvantageOptions(g).scale_rewards(c.scale_rewards()));
+  //    Distributed, over every rank's rows (gathered in rank order, which is the batch's order),
+  //    keeping this rank's advantages.
+  const auto device = policy().device();
+  const auto gather_rows = [&](const torch::Tensor& rows) {
+    return world ? torch::cat(world->all_gather(rows.to(device))).to(torch::kCPU) : rows;
+  };
+  if (rewards_.empty()) {
+    batch.advantages = no_reward_advantages(n);
+  } else {
+    batch.advantages = compute_advantages(gather_rows(batch.rewards.rewards_per_func), reward_weights_,
+                                          AdvantageOptions(g).scale_rewards(c.scale_rewards()));
+    if (world) {
+      batch.advantages.advantages = batch.advantages.advantages.narrow(0, rank() * n, n).clone();
+      batch.advantages.rewards = batch.advantages.rewards.narrow(0, rank() * n, n).clone();
+    }
+  }
   batch.device_advantages = batch.advantages.advantages.to(rollout.completion_ids.device(), torch::kFloat32);
 
   // 4. Tokens in the loss (optionally without truncated completions), reference and old logprobs,
@@ -274,10 +333,26 @@ ScoredBatch GrpoTrainer::generate_and_score() {
   if (c.mask_truncated_completions()) {
     batch.loss_mask = batch.loss_mask * (~rollout.truncated).to(torch::kFloat32).unsqueeze(1);
   }
+  // This rank's rows, completion tokens, tokens in the loss, truncated rows, reward errors and
+  // longest completion: one [1, 6] row per rank, summed over the ranks (the longest: maximum).
+  std::vector<double> own = {static_cast<double>(n), 0, 0, 0, static_cast<double>(batch.rewards.errors), 0};
   for (int64_t r = 0; r < n; ++r) {
-    const bool dropped = c.mask_truncated_completions() && batch.rows[static_cast<size_t>(r)].truncated;
-    if (!dropped) batch.num_items += static_cast<double>(batch.completion_lengths[static_cast<size_t>(r)]);
+    const bool truncated = batch.rows[static_cast<size_t>(r)].truncated;
+    const auto length = static_cast<double>(batch.completion_lengths[static_cast<size_t>(r)]);
+    own[1] += length;
+    own[2] += c.mask_truncated_completions() && truncated ? 0.0 : length;
+    own[3] += truncated ? 1.0 : 0.0;
+    own[5] = std::max(own[5], length);
   }
+  const auto per_rank = gather_rows(torch::tensor(own, torch::kFloat64).unsqueeze(0));
+  const auto sums = per_rank.sum(0);
+  const auto* total = sums.data_ptr<double>();
+  batch.totals.rows = total[0];
+  batch.totals.completion_tokens = total[1];
+  batch.totals.truncated = total[3];
+  batch.totals.reward_errors = total[4];
+  batch.totals.longest = per_rank.select(1, 5).max().item<double>();
+  batch.num_items = total[2] / static_cast<double>(world_size());
   const int64_t micro = c.per_device_train_batch_size();
   const auto options = LogprobOptions().temperature(c.temperature());
   auto score_all = [&](Policy& scorer) {
@@ -302,7 +377,9 @@ ScoredBatch GrpoTrainer::generate_and_score() {
       // GKD with on-policy samples: A_{i,t} = log p_teacher - log p_student (+ w * A_i).
       batch.teacher_logprobs = score_all(*teacher_);
       const auto mask = rollout.completion_mask.to(torch::kFloat32);
-      batch.reverse_kl = ((student - batch.teacher_logprobs) * mask).sum() / mask.sum().clamp_min(1.0);
+      auto kl_parts = torch::stack({((student - batch.teacher_logprobs) * mask).sum(), mask.sum()});
+      if (world) world->all_reduce_sum(kl_parts);
+      batch.reverse_kl = kl_parts[0] / kl_parts[1].clamp_min(1.0);
       batch.device_advantages = (batch.teacher_logprobs - student) * mask +
                                 distillation_.reward_weight() * batch.device_advantages.unsqueeze(1) * mask;
     }
@@ -363,10 +440,19 @@ UpdateStats GrpoTrainer::optimize(const ScoredBatch& batch) {
     }
     out.trained_tokens += tokens_per_pass;
     const auto grad_norm = clip_gradients();
+    out.allreduce_seconds += last_allreduce_seconds();
+    // The update's loss and the running sums, averaged over the ranks (entropy as a token
+    // sum and count); the gradient norm is the same on every rank after the all-reduce.
+    auto reduced = torch::cat({update_loss.unsqueeze(0), sums});
+    if (auto* world = process_group()) {
+      world->all_reduce_sum(reduced);
+      reduced = reduced / static_cast<float>(world_size());
+    }
     // The one read of the device per update: the update's loss and gradient norm, checked
     // before the optimizer touches the parameters, and the running sums.
-    const auto host =
-        torch::cat({torch::stack({update_loss, grad_norm.to(torch::kFloat32)}), sums}).to(torch::kCPU, torch::kFloat64);
+    const auto host = torch::cat({reduced.narrow(0, 0, 1), grad_norm.to(torch::kFloat32).unsqueeze(0),
+                                  reduced.narrow(0, 1, kSums)})
+                          .to(torch::kCPU, torch::kFloat64);
     const auto* v = host.data_ptr<double>();
     const double* sum = v + 2;
     const double m = static_cast<double>(micro_batches);
@@ -400,47 +486,47 @@ StepStats GrpoTrainer::log_step(const ScoredBatch& batch, const UpdateStats& upd
     stats.reward_means[rewards_[k]->name()] = adv.reward_mean_per_func[static_cast<int64_t>(k)].item<double>();
     stats.reward_stds[rewards_[k]->name()] = adv.reward_std_per_func[static_cast<int64_t>(k)].item<double>();
   }
-  stats.reward_errors = batch.rewards.errors;
+  stats.reward_errors = static_cast<int64_t>(batch.totals.reward_errors);
   stats.kl = update.kl;
   stats.entropy = update.entropy;
   stats.clip_ratio_low = update.clip_ratio_low;
   stats.clip_ratio_high = update.clip_ratio_high;
   stats.clip_ratio_region = update.clip_ratio_region;
-  double length_sum = 0, length_max = 0, clipped = 0;
-  for (size_t r = 0; r < batch.rows.size(); ++r) {
-    const auto length = static_cast<double>(batch.completion_lengths[r]);
-    length_sum += length;
-    length_max = std::max(length_max, length);
-    clipped += batch.rows[r].truncated ? 1.0 : 0.0;
-  }
-  const auto n = static_cast<double>(batch.rows.size());
-  stats.completion_length_mean = length_sum / n;
-  stats.completion_length_max = length_max;
-  stats.clipped_ratio = clipped / n;
+  const auto& totals = batch.totals;
+  stats.completion_length_mean = totals.completion_tokens / totals.rows;
+  stats.completion_length_max = totals.longest;
+  stats.clipped_ratio = totals.truncated / totals.rows;
   stats.learning_rate = update.learning_rate;
   stats.grad_norm = update.grad_norm;
-  stats.sampling_tokens_per_second = length_sum / std::max(batch.sampling_seconds, 1e-9);
-  stats.training_tokens_per_second = update.trained_tokens / std::max(update.seconds, 1e-9);
+  stats.sampling_tokens_per_second = totals.completion_tokens / std::max(batch.sampling_seconds, 1e-9);
+  stats.training_tokens_per_second =
+      update.trained_tokens * static_cast<double>(world_size()) / std::max(update.seconds, 1e-9);
   stats.step_seconds = step_seconds;
+  if (process_group() != nullptr) stats.allreduce_seconds = update.allreduce_seconds;
   if (batch.reverse_kl.defined()) stats.reverse_kl = batch.reverse_kl.item<double>();
 
   const auto& dir = config_.output_dir();
   log_metrics(stats.to_json());
   if (config_.log_completions_steps() > 0 && stats.step % config_.log_completions_steps() == 0) {
-    const auto advantages = adv.advantages.accessor<double, 1>();
-    const auto rewards = batch.rewards.rewards_per_func.accessor<double, 2>();
-    for (size_t r = 0; r < batch.rows.size(); ++r) {
-      Json sample;
-      sample["step"] = stats.step;
-      sample["prompt"] = batch.rows[r].prompt;
-      sample["completion"] = batch.rows[r].completion;
-      for (size_t k = 0; k < rewards_.size(); ++k) {
-        sample["rewards"][rewards_[k]->name()] = finite_or_null(rewards[static_cast<int64_t>(r)][static_cast<int64_t>(k)]);
+    // This rank's JSON lines and table rows; distributed, every rank's, gathered in rank order
+    // (one all-gather: lines, a NUL, then rows; JSON text holds neither raw newlines nor NULs).
+    std::string lines = sample_lines(batch, rewards_, stats.step);
+    std::string table = completions_markdown_rows(batch, rewards_);
+    if (auto* world = process_group()) {
+      const auto parts = world->all_gather_bytes(lines + std::string(1, '\0') + table);
+      lines.clear();
+      table.clear();
+      for (const auto& part : parts) {
+        const auto split = part.find('\0');
+        lines += part.substr(0, split);
+        table += part.substr(split + 1);
       }
-      sample["advantage"] = advantages[static_cast<int64_t>(r)];
-      append_line(dir + "/samples.jsonl", sample.dump(-1, ' ', false, Json::error_handler_t::replace));
     }
-    report_text("completions", completions_markdown(batch, rewards_));
+    if (is_main_process()) {
+      std::istringstream in(lines);
+      for (std::string line; std::getline(in, line);) append_line(dir + "/samples.jsonl", line);
+      report_text("completions", completions_markdown_header(rewards_) + table);
+    }
   }
   return stats;
 }
@@ -466,6 +552,7 @@ std::string GrpoTrainer::train_step() {
 void GrpoTrainer::after_step() {
   if (!eval_dataset_ || config_.eval_steps() == 0 || global_step() % config_.eval_steps() != 0) return;
   const auto result = evaluate(policy(), *eval_dataset_, *eval_correctness_, eval_options_);
+  if (!is_main_process()) return;
   append_line(config_.output_dir() + "/eval.jsonl",
               "{\"step\": " + std::to_string(global_step()) + ", \"eval\": " + result.to_json() + "}");
   report_scalars("eval/", result.to_json());

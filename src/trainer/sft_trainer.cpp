@@ -84,8 +84,10 @@ SftStepStats SftTrainer::step() {
   const auto start = std::chrono::steady_clock::now();
   const int64_t micro = config_.per_device_train_batch_size();
   const int64_t per_update = micro * config_.gradient_accumulation_steps();
+  // Distributed, rank r takes the r-th consecutive share of the update's world_size * per_update
+  // examples, so the ranks together train on what one process with the whole batch would.
   const auto indices = stream_indices(static_cast<int64_t>(examples_.size()), static_cast<uint64_t>(config_.seed()),
-                                      global_step() * per_update, per_update);
+                                      (global_step() * world_size() + rank()) * per_update, per_update);
   std::vector<SftBatch> batches;
   double completion_tokens = 0, prompt_tokens = 0;
   for (int64_t begin = 0; begin < per_update; begin += micro) {
@@ -96,6 +98,18 @@ SftStepStats SftTrainer::step() {
     prompt_tokens += static_cast<double>(batches.back().prompt_tokens);
   }
 
+  // The update's completion tokens over every rank: each rank's token sum is divided by
+  // total / world_size, so averaging the ranks' gradients gives the mean token loss of the batch.
+  double normaliser = completion_tokens;
+  double total_tokens = prompt_tokens + completion_tokens;
+  if (auto* world = process_group()) {
+    auto counts = torch::tensor({completion_tokens, total_tokens}, torch::kFloat64).to(policy().device());
+    world->all_reduce_sum(counts);
+    const auto host = counts.to(torch::kCPU);
+    normaliser = host[0].item<double>() / static_cast<double>(world_size());
+    total_tokens = host[1].item<double>();
+  }
+
   SftStepStats stats;
   stats.step = global_step() + 1;
   stats.learning_rate = begin_update(global_step(), config_.max_steps());
@@ -104,11 +118,15 @@ SftStepStats SftTrainer::step() {
     const auto logp = policy().logprobs(b.prompt_ids, b.prompt_mask, b.completion_ids, b.completion_mask).logprobs;
     // Normalised by the completion tokens of the whole update, so that accumulating the
     // micro-batches' gradients gives the gradient of the update's mean token loss.
-    const auto loss = -(logp * b.completion_mask.to(torch::kFloat32)).sum() / std::max(completion_tokens, 1.0);
+    const auto loss = -(logp * b.completion_mask.to(torch::kFloat32)).sum() / std::max(normaliser, 1.0);
     loss.backward();
     loss_sum += loss.detach().to(torch::kFloat32);
   }
   const auto grad_norm = clip_gradients();
+  if (auto* world = process_group()) {
+    world->all_reduce_sum(loss_sum);
+    loss_sum = loss_sum / static_cast<float>(world_size());
+  }
   // One read of the device per update, checked before the optimizer touches the parameters.
   const auto host = torch::stack({loss_sum, grad_norm.to(torch::kFloat32)}).to(torch::kCPU, torch::kFloat64);
   stats.loss = host[0].item<double>();
@@ -118,7 +136,7 @@ SftStepStats SftTrainer::step() {
   finish_update();
   count_step();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  stats.tokens_per_second = (prompt_tokens + completion_tokens) / std::max(seconds, 1e-9);
+  stats.tokens_per_second = total_tokens / std::max(seconds, 1e-9);
   log_metrics(stats.to_json());
   return stats;
 }

@@ -47,16 +47,22 @@ Trainer::Trainer(Policy policy, std::unique_ptr<const TrainingArguments> args)
   TORCH_CHECK(args_ != nullptr, "Trainer: the config is null");
   args_->validate();
   check_device(*args_, policy_);
+  DistributedOptions distributed;
+  distributed.backend = args_->ddp_backend();
+  distributed.timeout = std::chrono::seconds(args_->ddp_timeout());
+  distributed.bucket_cap_mb = args_->ddp_bucket_cap_mb();
+  world_ = init_distributed(policy_.device(), distributed);
+  if (world_) check_same_config();
   if (args_->bf16()) policy_.set_autocast_dtype(torch::kBFloat16);
   optimizer_ = std::make_unique<torch::optim::AdamW>(
       policy_.parameters(), torch::optim::AdamWOptions(args_->learning_rate())
                                 .betas({args_->adam_beta1(), args_->adam_beta2()})
                                 .eps(args_->adam_epsilon())
                                 .weight_decay(args_->weight_decay()));
+  if (!is_main_process()) return;
   create_directories(args_->output_dir());
   lock_ = std::make_unique<detail::OutputDirLock>(args_->output_dir());
   write_file_atomically(args_->output_dir() + "/config.json", [&](std::ostream& out) { out << args_->to_json(); });
-  // Reporting is the main process's: once training is distributed, only rank 0 creates the writer.
   if (args_->reports_to_tensorboard()) {
     create_directories(args_->output_dir() + "/runs");
     try {
@@ -69,6 +75,26 @@ Trainer::Trainer(Policy policy, std::unique_ptr<const TrainingArguments> args)
 }
 
 Trainer::~Trainer() = default;
+
+void Trainer::check_same_config() const {
+  // Every rank compares every rank's config with rank 0's, so all reach the same verdict.
+  const auto configs = world_->all_gather_bytes(args_->to_json());
+  const auto first = nlohmann::json::parse(configs[0]);
+  for (size_t r = 1; r < configs.size(); ++r) {
+    const auto other = nlohmann::json::parse(configs[r]);
+    if (other == first) continue;
+    std::string key;
+    for (const auto& [k, v] : first.items()) {
+      if (!other.contains(k) || other.at(k) != v) {
+        key = k;
+        break;
+      }
+    }
+    TORCH_CHECK(false, args_->config_name(), ": rank ", r, " has a different config from rank 0: '", key, "' is ",
+                other.contains(key) ? other.at(key).dump() : std::string("absent"), " on rank ", r, " but ",
+                first.value(key, nlohmann::json()).dump(), " on rank 0; every rank must run the same config");
+  }
+}
 
 void Trainer::save_extra_files(const std::string&) const {}
 
@@ -83,6 +109,7 @@ double Trainer::begin_update(int64_t update, int64_t total) {
 }
 
 torch::Tensor Trainer::clip_gradients() {
+  if (world_) allreduce_seconds_ = world_->average_gradients(policy_.parameters());
   // torch.nn.utils.clip_grad_norm_: total = ||(||g_1||, ..., ||g_n||)||, every gradient times
   // min(1, max_norm / (total + 1e-6)); kept on the device (LibTorch's version reads the norm back).
   std::vector<torch::Tensor> grads, norms;
@@ -106,6 +133,7 @@ void Trainer::finish_update() {
 }
 
 void Trainer::log_metrics(const std::string& json_line) const {
+  if (!is_main_process()) return;
   append_line(args_->output_dir() + "/metrics.jsonl", json_line);
   if (!events_) return;
   const auto j = nlohmann::json::parse(json_line);
@@ -126,6 +154,19 @@ void Trainer::report_text(const std::string& tag, const std::string& markdown) c
 }
 
 void Trainer::train() {
+  try {
+    run_steps();
+  } catch (const c10::Error& e) {
+    // The other ranks' next collective fails; this message is what they report for this rank.
+    if (world_) world_->report_failure(e.what_without_backtrace());
+    throw;
+  } catch (const std::exception& e) {
+    if (world_) world_->report_failure(e.what());
+    throw;
+  }
+}
+
+void Trainer::run_steps() {
   const auto start = Clock::now();
   const int64_t first = step_, last = args_->max_steps();
   const bool tty = ::isatty(STDOUT_FILENO) != 0;
@@ -144,7 +185,7 @@ void Trainer::train() {
       }
       line << "step " << step_ << "/" << last << " | " << summary << std::fixed << " | " << std::setprecision(2)
            << seconds << " s | eta " << std::setprecision(0) << eta << " s";
-      log::info(line.str());
+      if (is_main_process()) log::info(line.str());
     }
     if (args_->save_steps() > 0 && step_ % args_->save_steps() == 0) save_checkpoint();
     after_step();
@@ -152,15 +193,23 @@ void Trainer::train() {
   }
   if (args_->save_steps() == 0 || step_ % args_->save_steps() != 0) save_checkpoint();
   const std::string model_dir = args_->output_dir() + "/model";
-  try {
-    policy_.save_pretrained(model_dir);
-  } catch (const c10::Error& e) {
-    TORCH_CHECK(false, "cannot write the final model to '", model_dir, "': ", e.what_without_backtrace());
+  if (is_main_process()) {
+    try {
+      policy_.save_pretrained(model_dir);
+    } catch (const c10::Error& e) {
+      TORCH_CHECK(false, "cannot write the final model to '", model_dir, "': ", e.what_without_backtrace());
+    }
   }
+  if (world_) world_->barrier();
 }
 
 std::string Trainer::save_checkpoint() {
-  return detail::write_checkpoint(args_->output_dir(), step_, args_->save_total_limit(), [&](const std::string& dir) {
+  if (!is_main_process()) {
+    // Rank 0 writes; the others wait until the checkpoint is whole.
+    world_->barrier();
+    return detail::checkpoint_dir(args_->output_dir(), step_);
+  }
+  const auto dir = detail::write_checkpoint(args_->output_dir(), step_, args_->save_total_limit(), [&](const std::string& dir) {
     policy_.save_pretrained(dir);
     detail::test_kill_point("checkpoint", step_);
     save_extra_files(dir);
@@ -174,6 +223,8 @@ std::string Trainer::save_checkpoint() {
                  .dump(2);
     });
   });
+  if (world_) world_->barrier();
+  return dir;
 }
 
 void Trainer::resume(const std::string& checkpoint) {
@@ -183,6 +234,7 @@ void Trainer::resume(const std::string& checkpoint) {
   load_extra_files(dir);
   torch::load(*optimizer_, dir + "/optimizer.pt");
   step_ = state["global_step"].get<int64_t>();
+  if (!is_main_process()) return;
   for (const char* log : {"metrics.jsonl", "samples.jsonl", "eval.jsonl"}) {
     detail::truncate_step_log(args_->output_dir() + "/" + log, step_);
   }

@@ -30,6 +30,10 @@ void TrainingArguments::validate() const {
     check(detail::one_of(target, {"tensorboard", "none"}), "report_to", "'" + target + "'",
           "a list of 'tensorboard' or 'none'");
   }
+  check(detail::one_of(ddp_backend(), {"auto", "gloo", "nccl"}), "ddp_backend", "'" + ddp_backend() + "'",
+        "auto, gloo or nccl");
+  check(ddp_timeout() >= 1, "ddp_timeout", ddp_timeout(), ">= 1");
+  check(ddp_bucket_cap_mb() >= 1, "ddp_bucket_cap_mb", ddp_bucket_cap_mb(), ">= 1");
   const bool none = std::find(report_to().begin(), report_to().end(), "none") != report_to().end();
   check(!none || report_to().size() == 1, "report_to", c10::str(report_to().size(), " entries with 'none'"),
         "['none'] alone or a list without 'none'");

@@ -87,6 +87,9 @@ TEST(GrpoConfig, JsonHoldsEveryFieldOfAnIndependentList) {
                           .save_steps(6)
                           .save_total_limit(3)
                           .report_to({"tensorboard"})
+                          .ddp_backend("gloo")
+                          .ddp_timeout(60)
+                          .ddp_bucket_cap_mb(4)
                           .num_generations(4)
                           .num_iterations(2)
                           .max_completion_length(64)
@@ -114,6 +117,7 @@ TEST(GrpoConfig, JsonHoldsEveryFieldOfAnIndependentList) {
     "learning_rate": 0.5, "adam_beta1": 0.8, "adam_beta2": 0.95, "adam_epsilon": 1e-6,
     "weight_decay": 0.1, "max_grad_norm": 2.0, "lr_scheduler_type": "cosine", "warmup_ratio": 0.25,
     "bf16": true, "logging_steps": 5, "save_steps": 6, "save_total_limit": 3, "report_to": ["tensorboard"],
+    "ddp_backend": "gloo", "ddp_timeout": 60, "ddp_bucket_cap_mb": 4,
     "num_generations": 4, "num_iterations": 2, "max_completion_length": 64, "temperature": 0.7,
     "top_p": 0.9, "top_k": 5, "stop_strings": ["</answer>"], "loss_type": "bnpo",
     "importance_sampling_level": "sequence", "scale_rewards": "batch", "beta": 0.04,
@@ -148,13 +152,17 @@ TEST(SftConfig, JsonHoldsEveryFieldOfAnIndependentList) {
                           .logging_steps(2)
                           .save_steps(4)
                           .save_total_limit(5)
-                          .report_to({"none"});
+                          .report_to({"none"})
+                          .ddp_backend("nccl")
+                          .ddp_timeout(120)
+                          .ddp_bucket_cap_mb(50);
   const auto expected = nlohmann::json::parse(R"({
     "output_dir": "out/s", "device": "cpu", "seed": 3, "max_steps": 12,
     "per_device_train_batch_size": 2, "gradient_accumulation_steps": 4, "learning_rate": 0.01,
     "adam_beta1": 0.5, "adam_beta2": 0.9, "adam_epsilon": 1e-7, "weight_decay": 0.2,
     "max_grad_norm": 0.0, "lr_scheduler_type": "linear", "warmup_ratio": 0.0, "bf16": true,
-    "logging_steps": 2, "save_steps": 4, "save_total_limit": 5, "report_to": ["none"]})");
+    "logging_steps": 2, "save_steps": 4, "save_total_limit": 5, "report_to": ["none"],
+    "ddp_backend": "nccl", "ddp_timeout": 120, "ddp_bucket_cap_mb": 50})");
   EXPECT_EQ(nlohmann::json::parse(config.to_json()), expected);
   EXPECT_EQ(nlohmann::json::parse(grpo::SftConfig::from_json(expected.dump()).to_json()), expected);
 }

@@ -239,6 +239,10 @@ TEST(SftConfig, JsonRoundTripAndErrors) {
   expect_error([] { grpo::SftConfig::from_json("{"); }, "SftConfig: malformed JSON");
   expect_error([] { grpo::SftConfig::from_json_file("/nonexistent/sft.json"); }, "cannot open '/nonexistent/sft.json'");
   expect_error([] { grpo::SftConfig().save_total_limit(0).validate(); }, "save_total_limit must be >= 1, got 0");
+  expect_error([] { grpo::SftConfig().ddp_backend("mpi").validate(); },
+               "SftConfig: ddp_backend must be auto, gloo or nccl, got 'mpi'");
+  expect_error([] { grpo::GrpoConfig().ddp_timeout(0).validate(); }, "GrpoConfig: ddp_timeout must be >= 1, got 0");
+  expect_error([] { grpo::GrpoConfig().ddp_bucket_cap_mb(0).validate(); }, "ddp_bucket_cap_mb must be >= 1, got 0");
 }
 
 

@@ -10,12 +10,14 @@ namespace grpo {
 /// Version of the linked grpo library, "MAJOR.MINOR.PATCH".
 std::string version();
 
-/// The device training runs on by default: the first CUDA device when LibTorch sees one,
-/// the CPU otherwise. Results on either agree (see tests/core).
+/// The device training runs on by default: the first CUDA device when LibTorch sees one (under a
+/// launcher, cuda:LOCAL_RANK: see WorldInfo), the CPU otherwise. Results on either agree (see
+/// tests/core).
+/// @throws c10::Error when a launcher's variables are malformed (WorldInfo::from_environment()).
 torch::Device default_device();
 
 /// Parses a device name as LibTorch does ("cpu", "cuda", "cuda:1"), or "auto" for
-/// default_device().
+/// default_device(); "cuda" without an index is default_device()'s CUDA device.
 /// @throws c10::Error if the name is malformed or names a CUDA device that is not present.
 torch::Device parse_device(const std::string& name);
 

@@ -45,6 +45,9 @@ struct EvalResult {
 /// Greedy accuracy and pass@1 (Chen et al. arXiv:2107.03374, with n = k samples, estimator
 /// c / n per prompt) of `policy` on `dataset`, judged by `correctness`. Samples with generators
 /// seeded from options.seed(), never the global one, so the result is the same on every call.
+/// Under a launcher (distributed_group() set) every rank must call it: the batches of
+/// batch_prompts prompts are dealt to the ranks in turn and the result, the same on every rank,
+/// equals one process's.
 /// @throws c10::Error if an option is out of range, the dataset is empty or the reward throws.
 EvalResult evaluate(Policy& policy, const PromptDataset& dataset, const RewardFn& correctness,
                     const EvalOptions& options = {});

@@ -54,6 +54,9 @@ struct StepStats {
   double sampling_tokens_per_second = 0;       ///< completion tokens sampled / sampling seconds
   double training_tokens_per_second = 0;       ///< prompt + completion tokens through forward + backward / seconds
   double step_seconds = 0;                     ///< wall clock of the whole step
+  /// Seconds of the step's gradient all-reduces (`timing/allreduce_seconds`); set only when
+  /// distributed.
+  std::optional<double> allreduce_seconds;
   /// With a teacher: the mean over the N completions' tokens of log p_student - log p_teacher,
   /// the sampled estimate of the reverse KL(student || teacher) per token (nats). Unset without one.
   std::optional<double> reverse_kl;
@@ -66,6 +69,8 @@ struct StepStats {
 
 /// One generation batch, sampled from the current (old) policy and scored: what optimize()
 /// trains on. Tensors on the policy's device unless said otherwise.
+/// One step's batch on this process. Distributed, each rank holds its own B prompts (its share of
+/// the step's prompts) and N = B * G rows; the reward statistics and `totals` cover every rank's.
 struct ScoredBatch {
   /// The step's B dataset rows, in group order.
   std::vector<int64_t> prompt_indices;
@@ -75,7 +80,8 @@ struct ScoredBatch {
   std::vector<RewardInput> rows;
   /// [N, K] float64 CPU rewards and the rows that failed (RewardTable).
   RewardTable rewards;
-  /// Advantages and reward statistics, float64 on the CPU (compute_advantages()).
+  /// Advantages and reward statistics, float64 on the CPU (compute_advantages() over every
+  /// rank's rows: `advantages` and `rewards` are this rank's N rows, the statistics global).
   AdvantageResult advantages;
   /// [N] float32 advantages on the device; with a teacher [N, T] float32 per-token advantages
   /// (GrpoTrainer's distillation constructor), 0 where completion_mask is 0.
@@ -83,7 +89,8 @@ struct ScoredBatch {
   /// [N, T] float32, 1 for a completion token in the loss (0 for padding and, with
   /// mask_truncated_completions, for truncated completions).
   torch::Tensor loss_mask;
-  /// Tokens in the loss (the sum of loss_mask), >= 0; dapo's num_items_in_batch.
+  /// Tokens in the loss (the sum of loss_mask over every rank's rows, divided by the number of
+  /// ranks, as TRL's num_items_in_batch / num_processes), >= 0; dapo's normaliser.
   double num_items = 0;
   /// [N, T] float32 log-probabilities of the reference model; undefined when beta = 0.
   torch::Tensor ref_logprobs;
@@ -98,6 +105,11 @@ struct ScoredBatch {
   std::vector<int64_t> completion_lengths, prompt_lengths;
   /// Seconds spent sampling.
   double sampling_seconds = 0;
+  /// Over every rank's rows: rows, completion tokens, the longest completion (tokens), rows cut
+  /// at max_completion_length, rows scored NaN after a reward threw.
+  struct Totals {
+    double rows = 0, completion_tokens = 0, longest = 0, truncated = 0, reward_errors = 0;
+  } totals;
 };
 
 /// What optimize() measured, read from the device once per update.
@@ -106,6 +118,7 @@ struct UpdateStats {
   double grad_norm = 0, learning_rate = 0;
   double trained_tokens = 0;  ///< prompt + completion tokens through forward + backward
   double seconds = 0;
+  double allreduce_seconds = 0;  ///< gradient all-reduces (0 in one process)
 };
 
 /// Options of on-policy distillation (GrpoTrainer's constructor with a teacher).
@@ -123,7 +136,18 @@ struct DistillationOptions {
 ///   optimize(): num_iterations x (micro-batch loss, backward, gradient accumulation, clip, AdamW);
 ///   log_step(): metrics.jsonl and, when due, samples.jsonl.
 /// Every random choice derives from (seed, step) (TrainingArguments::seed), so a run resumed
-/// from a checkpoint reaches the same parameters as an unbroken one.
+/// from a checkpoint reaches the same parameters as an unbroken one. Each prompt's completions
+/// are drawn from a generator seeded by (seed, step, its place in the step's batch)
+/// (SamplingOptions::prompt_seeds), so they do not depend on which process samples it.
+///
+/// Distributed (see Trainer), the step's batch is world_size * per_device_train_batch_size *
+/// gradient_accumulation_steps completions: rank r samples the r-th consecutive share of the
+/// step's prompts (whole groups), so the ranks together sample exactly what one process with the
+/// whole batch would; the rewards of every rank are gathered before the advantages (so
+/// scale_rewards `batch` and the logged reward statistics are global), dapo's num_items_in_batch
+/// counts every rank's tokens, gradients are averaged before the clip, and the logged losses,
+/// KL, clip ratios and entropy are averaged over the ranks. bnpo normalises per micro-batch, as
+/// TRL does, so it depends on per_device_train_batch_size.
 class GrpoTrainer : public Trainer {
  public:
   /// @param policy the model to train (its parameters are updated in place).

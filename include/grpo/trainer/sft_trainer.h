@@ -22,7 +22,7 @@ struct SftStepStats {
   double loss = 0;            ///< mean negative log-likelihood per completion token of the update, nats
   double learning_rate = 0;
   double grad_norm = 0;       ///< global L2 norm before clipping
-  double tokens_per_second = 0;  ///< prompt + completion tokens through forward + backward / seconds
+  double tokens_per_second = 0;  ///< prompt + completion tokens (of every rank) through forward + backward / seconds
   std::string to_json() const;
 };
 
@@ -35,6 +35,10 @@ class SftTrainer : public Trainer {
 
   /// One update on the next per_device_train_batch_size * gradient_accumulation_steps examples
   /// of the shuffled stream (stream_indices()), in gradient_accumulation_steps micro-batches.
+  /// Distributed (see Trainer), the update takes world_size times as many examples, rank r the
+  /// r-th consecutive share; the loss is normalised by the completion tokens of every rank, so
+  /// the averaged gradients are those of one process with the whole batch; `loss` and
+  /// `tokens_per_second` cover every rank.
   /// @throws c10::Error if the loss or the gradient norm is not finite, naming the step (the
   ///         parameters are left as before the update), or if a prompt encodes to no tokens.
   SftStepStats step();

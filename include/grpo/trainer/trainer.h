@@ -3,7 +3,13 @@
 /// learning-rate schedule, gradient clipping, the training loop (a console line every
 /// logging_steps, checkpoints every save_steps, the final model), metrics.jsonl, and
 /// checkpoint/resume. GrpoTrainer and SftTrainer implement one step each.
+///
+/// Under a launcher (torchrun, Slurm: see WorldInfo) every rank runs the same trainer: the
+/// constructor joins the process-wide group (init_distributed()), the gradients are averaged over
+/// the ranks before the clip, and rank 0 alone writes config.json, logs, metrics, samples,
+/// TensorBoard files, checkpoints and the final model, which every rank resumes from.
 
+#include <grpo/distributed/process_group.h>
 #include <grpo/model/policy.h>
 #include <grpo/trainer/training_args.h>
 
@@ -63,9 +69,12 @@ class Trainer {
   /// Validates `args`, applies bf16 to the policy, checks the policy's device against
   /// args.device(), creates the AdamW optimizer and output_dir, locks `<output_dir>/.lock`
   /// (flock, released when the trainer is destroyed or the process dies) and writes
-  /// `<output_dir>/config.json`.
+  /// `<output_dir>/config.json`. Under a launcher it first joins the process group (ddp_backend,
+  /// ddp_timeout, ddp_bucket_cap_mb) and checks that every rank has the same config; only rank 0
+  /// locks and writes.
   /// @throws c10::Error if args is invalid, the policy is not on args.device(), output_dir
-  ///         cannot be created, or another process has output_dir locked.
+  ///         cannot be created, another process has output_dir locked, the process group cannot
+  ///         be formed, or a rank's config differs from rank 0's (naming the rank and the key).
   Trainer(Policy policy, std::unique_ptr<const TrainingArguments> args);
 
   /// Runs one step (the subclass's) and returns the text of its console line, without the
@@ -82,10 +91,19 @@ class Trainer {
   /// Starts optimizer update `update` (0-based) of `total`: sets the scheduled learning rate
   /// on the optimizer and zeroes the gradients. Returns the learning rate.
   double begin_update(int64_t update, int64_t total);
-  /// Clips the gradients to max_grad_norm (as torch.nn.utils.clip_grad_norm_) without reading
-  /// the device, and returns the total L2 norm before clipping: a [] float32 tensor on the
-  /// policy's device.
+  /// Averages the gradients over the ranks (when distributed), then clips them to max_grad_norm
+  /// (as torch.nn.utils.clip_grad_norm_) without reading the device, and returns the total L2
+  /// norm before clipping: a [] float32 tensor on the policy's device.
   torch::Tensor clip_gradients();
+  /// Seconds the gradient all-reduce of the last clip_gradients() took (0 in one process).
+  double last_allreduce_seconds() const { return allreduce_seconds_; }
+  /// The process group when distributed, else null.
+  ProcessGroup* process_group() const { return world_.get(); }
+  /// Whether this process writes the run's files: rank 0, or the only process.
+  bool is_main_process() const { return !world_ || world_->is_main(); }
+  /// This process's rank (0 in one process) and the number of processes (1).
+  int64_t rank() const { return world_ ? world_->rank() : 0; }
+  int64_t world_size() const { return world_ ? world_->world_size() : 1; }
   /// Applies the optimizer to the accumulated (clipped) gradients.
   void finish_update();
   /// Appends one JSON object (with an integer "step") to `<output_dir>/metrics.jsonl` and, with
@@ -103,8 +121,13 @@ class Trainer {
   void count_step() { ++step_; }
 
  private:
+  void check_same_config() const;
+  void run_steps();
+
   std::unique_ptr<const TrainingArguments> args_;
   Policy policy_;
+  std::shared_ptr<ProcessGroup> world_;  // null in one process
+  double allreduce_seconds_ = 0;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<detail::EventWriter> events_;  // report_to tensorboard, else null
   int64_t step_ = 0;

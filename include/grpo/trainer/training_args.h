@@ -96,6 +96,15 @@ class TrainingArguments {
   /// `train/<key>`, evaluation results as `eval/<key>`, the config and sampled completions as
   /// text) or `none`; `[]` and `["none"]` report nowhere else. Default: [].
   GRPO_CONFIG_FIELD(std::vector<std::string>, report_to) = {};
+  // --- data parallelism (used when a launcher starts several processes; see docs/distributed.md) ---
+  /// c10d backend, as transformers' `ddp_backend`: `auto` (NCCL on CUDA, Gloo on the CPU),
+  /// `gloo` or `nccl`. Default: auto.
+  GRPO_CONFIG_FIELD(std::string, ddp_backend) = "auto";
+  /// Seconds one collective (or the rendezvous) may wait before the run stops with an error
+  /// naming the rank that stopped, >= 1. Default: 1800 (transformers' `ddp_timeout`).
+  GRPO_CONFIG_FIELD(int64_t, ddp_timeout) = 1800;
+  /// MiB per gradient all-reduce bucket, >= 1. Default: 25 (transformers' `ddp_bucket_cap_mb`).
+  GRPO_CONFIG_FIELD(int64_t, ddp_bucket_cap_mb) = 25;
 
  public:
   virtual ~TrainingArguments() = default;
@@ -123,6 +132,9 @@ class TrainingArguments {
     visitor("save_steps", a.save_steps_);
     visitor("save_total_limit", a.save_total_limit_);
     visitor("report_to", a.report_to_);
+    visitor("ddp_backend", a.ddp_backend_);
+    visitor("ddp_timeout", a.ddp_timeout_);
+    visitor("ddp_bucket_cap_mb", a.ddp_bucket_cap_mb_);
   }
 
   /// Checks every field, shared and the config's own.
@@ -167,6 +179,9 @@ class TrainingConfig : public TrainingArguments {
   GRPO_CONFIG_SETTER(int64_t, save_steps)
   GRPO_CONFIG_SETTER(int64_t, save_total_limit)
   GRPO_CONFIG_SETTER(std::vector<std::string>, report_to)
+  GRPO_CONFIG_SETTER(std::string, ddp_backend)
+  GRPO_CONFIG_SETTER(int64_t, ddp_timeout)
+  GRPO_CONFIG_SETTER(int64_t, ddp_bucket_cap_mb)
 
  public:
   /// The config as a JSON object with every field, shared ones first (the file documents the run).
