@@ -122,13 +122,20 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const RotaryTables&
   q = apply_rotary(q.transpose(1, 2), rotary);  // [B, Hq, S, Dh]
   k = apply_rotary(k.transpose(1, 2), rotary);  // [B, Hkv, S, Dh]
   if (cache != nullptr) {
-    const auto past = cache->length;
     auto& keys = cache->keys[static_cast<size_t>(layer)];
     auto& values = cache->values[static_cast<size_t>(layer)];
-    keys.narrow(2, past, seq).copy_(k);
-    values.narrow(2, past, seq).copy_(v);
-    k = keys.narrow(2, 0, past + seq);
-    v = values.narrow(2, 0, past + seq);
+    if (cache->write_position.defined()) {
+      keys.index_copy_(2, cache->write_position, k);
+      values.index_copy_(2, cache->write_position, v);
+      k = keys;
+      v = values;
+    } else {
+      const auto past = cache->length;
+      keys.narrow(2, past, seq).copy_(k);
+      values.narrow(2, past, seq).copy_(v);
+      k = keys.narrow(2, 0, past + seq);
+      v = values.narrow(2, 0, past + seq);
+    }
   }
   const auto out = at::scaled_dot_product_attention(
       q, k, v, mask, /*dropout_p=*/0.0, /*is_causal=*/false,
@@ -205,8 +212,9 @@ torch::Tensor TransformerImpl::hidden_states(const torch::Tensor& input_ids,
   const auto seq = input_ids.size(1);
   TORCH_CHECK(seq >= 1, "Transformer: input_ids must have at least one position, got shape ",
               input_ids.sizes());
-  const int64_t past = cache != nullptr ? cache->length : 0;
-  const auto total = past + seq;
+  const bool fixed = cache != nullptr && cache->write_position.defined();
+  const int64_t past = cache != nullptr && !fixed ? cache->length : 0;
+  const auto total = fixed ? cache->capacity() : past + seq;
   if (cache != nullptr) {
     TORCH_CHECK(static_cast<int64_t>(cache->keys.size()) == config_.num_hidden_layers() &&
                     cache->values.size() == cache->keys.size(),
@@ -216,6 +224,9 @@ torch::Tensor TransformerImpl::hidden_states(const torch::Tensor& input_ids,
                 cache->keys.front().size(0), " rows, input_ids ", batch);
     TORCH_CHECK(total <= cache->capacity(), "Transformer: the KV cache holds ", cache->capacity(),
                 " positions, ", past, " used, ", seq, " more requested");
+    TORCH_CHECK(!fixed || (seq == 1 && position_ids.defined()),
+                "Transformer: a static-shape KV cache takes one position per call with position_ids, got shape ",
+                input_ids.sizes(), position_ids.defined() ? "" : " without position_ids");
   }
   TORCH_CHECK(attention_mask.dim() == 2 && attention_mask.size(0) == batch && attention_mask.size(1) == total,
               "Transformer: attention_mask must be [", batch, ", ", total,
@@ -231,12 +242,19 @@ torch::Tensor TransformerImpl::hidden_states(const torch::Tensor& input_ids,
   // mask[b, 0, i, j]: query i (absolute position past + i) may attend to key j if j is a real
   // token at or before it; every query also attends to itself so that padding queries never
   // have an empty softmax row (their outputs are never attended to by real tokens).
+  // With a static-shape cache the one query attends to the keys its mask marks (the caller
+  // marks the query's own position): the mask is used as given, so the shapes never change.
   const auto device = input_ids.device();
-  const auto key_pos = torch::arange(total, torch::TensorOptions().dtype(torch::kLong).device(device));
-  const auto query_pos = key_pos.narrow(0, past, seq).unsqueeze(1);
-  const auto causal = key_pos.unsqueeze(0) <= query_pos;  // [S, L]
-  const auto own = key_pos.unsqueeze(0) == query_pos;     // [S, L]
-  const auto mask = ((causal.unsqueeze(0) & attention_mask.to(torch::kBool).unsqueeze(1)) | own).unsqueeze(1);
+  torch::Tensor mask;
+  if (fixed) {
+    mask = attention_mask.to(torch::kBool).view({batch, 1, 1, total});
+  } else {
+    const auto key_pos = torch::arange(total, torch::TensorOptions().dtype(torch::kLong).device(device));
+    const auto query_pos = key_pos.narrow(0, past, seq).unsqueeze(1);
+    const auto causal = key_pos.unsqueeze(0) <= query_pos;  // [S, L]
+    const auto own = key_pos.unsqueeze(0) == query_pos;     // [S, L]
+    mask = ((causal.unsqueeze(0) & attention_mask.to(torch::kBool).unsqueeze(1)) | own).unsqueeze(1);
+  }
 
   if (inv_freq_.device() != device) inv_freq_ = inv_freq_.to(device);
   const auto rotary = rotary_tables(positions, inv_freq_);
@@ -244,7 +262,7 @@ torch::Tensor TransformerImpl::hidden_states(const torch::Tensor& input_ids,
   for (size_t i = 0; i < model->layers->size(); ++i) {
     h = model->layers[i]->as<DecoderLayerImpl>()->forward(h, rotary, mask, cache, static_cast<int64_t>(i));
   }
-  if (cache != nullptr) cache->length = total;
+  if (cache != nullptr && !fixed) cache->length = total;
   return model->norm(h);
 }
 

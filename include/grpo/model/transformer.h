@@ -37,6 +37,13 @@ struct KVCache {
   std::vector<torch::Tensor> values;
   /// Positions written so far, in [0, capacity].
   int64_t length = 0;
+  /// Static shapes (for CUDA graphs): when defined, a [1] int64 tensor on the model's device
+  /// holding the column that the next one-position call writes. Such a call then attends over
+  /// all capacity() positions under its attention mask, which must be [B, capacity] and mark
+  /// every key already written, this call's included; neither `length` nor `write_position`
+  /// changes (the caller advances the position and the mask in place, on the device). Undefined:
+  /// the dynamic mode, which writes at `length` and attends over the first length + S positions.
+  torch::Tensor write_position;
 
   /// Positions the buffers can hold.
   int64_t capacity() const { return keys.empty() ? 0 : keys.front().size(2); }
@@ -182,9 +189,10 @@ class TransformerImpl : public torch::nn::Module {
   /// Final-norm hidden states of the new positions.
   /// @param input_ids [B, S] int64, ids in [0, V), model device.
   /// @param attention_mask [B, L] int64 or bool, model device: 1 for real tokens, 0 for padding,
-  ///        covering the cached positions followed by the S new ones (L = S without a cache).
+  ///        covering the cached positions followed by the S new ones (L = S without a cache);
+  ///        with a static-shape cache (KVCache::write_position), [B, capacity] and S = 1.
   /// @param position_ids [B, S] int64, model device; undefined: the last S columns of
-  ///        positions_from_mask(attention_mask).
+  ///        positions_from_mask(attention_mask) (required with a static-shape cache).
   /// @param cache null, or a cache with room for S more positions; it receives this call's keys
   ///        and values and its length advances by S.
   /// @return [B, S, D] in the model's dtype and device.
