@@ -1,5 +1,7 @@
 #include <grpo/model/policy.h>
 
+#include "model/decode_graph.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
@@ -40,15 +42,35 @@ at::Generator make_generator(torch::Device device, uint64_t seed) {
 
 /// One decoding step's draw.
 struct Draw {
-  torch::Tensor tokens;    // [N] int64
-  torch::Tensor logprobs;  // [N] float32, under log_softmax(logits / temperature); NaN or -Inf
+  torch::Tensor tokens;    // [n] int64
+  torch::Tensor logprobs;  // [n] float32, under log_softmax(logits / temperature); NaN or -Inf
                            // for a row whose logits were not finite
 };
 
-/// Samples one token per row from `logits` [N, V] after temperature, top-k and top-p.
-/// With one generator per prompt (`generators` holds B of them for N = B * group rows), prompt
-/// b's rows are drawn from generators[b] alone.
-Draw draw(const torch::Tensor& logits, const SamplingOptions& o, std::vector<at::Generator>& generators, int64_t group) {
+/// The random numbers of one decoding step for all N = B * group rows, [N, V] float32 draws of
+/// Exponential(1): with one generator, all rows from it; with B generators, prompt b's rows from
+/// generators[b] alone. Drawn for every row, also finished ones, so that a row's draws never
+/// depend on which other rows are still sampling.
+torch::Tensor exponential_noise(int64_t rows, int64_t vocab, int64_t group, std::vector<at::Generator>& generators,
+                                torch::Device device) {
+  auto noise = torch::empty({rows, vocab}, torch::TensorOptions().dtype(torch::kFloat).device(device));
+  if (generators.size() == 1) {
+    noise.exponential_(1.0, generators[0]);
+  } else {
+    for (size_t b = 0; b < generators.size(); ++b) {
+      noise.narrow(0, static_cast<int64_t>(b) * group, group).exponential_(1.0, generators[b]);
+    }
+  }
+  return noise;
+}
+
+/// Samples one token per row from `logits` [n, V] after temperature, top-k and top-p, with the
+/// step's `noise` [n, V] (exponential_noise() of these rows): the token is
+/// argmax(probs / noise), the exponential race, which draws from `probs` exactly (the minimum
+/// of independent Exp(1) / p_i is attained at i with probability p_i). It is what
+/// torch::multinomial(probs, 1) computes from the same generator, without its host-side check
+/// of the probabilities, so the step never waits for the device.
+Draw draw(const torch::Tensor& logits, const torch::Tensor& noise, const SamplingOptions& o) {
   const auto logp = torch::log_softmax(logits.to(torch::kFloat) / o.temperature(), -1);
   const auto vocab = logp.size(-1);
   const auto neg_inf = -std::numeric_limits<float>::infinity();
@@ -65,21 +87,11 @@ Draw draw(const torch::Tensor& logits, const SamplingOptions& o, std::vector<at:
     filtered = filtered.masked_fill(remove, neg_inf);
   }
   // A row with a NaN or +Inf logit has NaN probabilities throughout (log_softmax is NaN, or
-  // NaN and -Inf); it is drawn from a uniform distribution instead, so that multinomial stays
-  // defined, and its sampled log-probability is NaN or -Inf, which generate() reports after the
-  // loop. One in-place pass; no per-row flag to keep.
+  // NaN and -Inf); it is drawn from a uniform distribution instead, and its sampled
+  // log-probability is NaN or -Inf, which generate() reports after the loop. One in-place
+  // pass; no per-row flag to keep.
   const auto probs = filtered.softmax(-1).nan_to_num_(1.0);
-  torch::Tensor tokens;
-  if (generators.size() == 1) {
-    tokens = torch::multinomial(probs, 1, /*replacement=*/false, generators[0]);
-  } else {
-    std::vector<torch::Tensor> parts;
-    for (size_t b = 0; b < generators.size(); ++b) {
-      parts.push_back(torch::multinomial(probs.narrow(0, static_cast<int64_t>(b) * group, group), 1,
-                                         /*replacement=*/false, generators[b]));
-    }
-    tokens = torch::cat(parts);
-  }
+  const auto tokens = (probs / noise).argmax(-1, /*keepdim=*/true);
   return {tokens.squeeze(1), logp.gather(-1, tokens).squeeze(1)};
 }
 
@@ -114,6 +126,48 @@ class AutocastGuard {
 
 }  // namespace
 
+/// Half-precision copies of the linear layers' weights, for sampling under autocast.
+struct Policy::SamplingWeights {
+  struct Entry {
+    std::string name;                      // the weight's parameter name
+    torch::nn::LinearImpl* linear;         // owned by the model the Policy holds
+    torch::Tensor master;                  // the float32 parameter
+    torch::Tensor copy;                    // [out, in] in `dtype`
+  };
+  torch::ScalarType dtype = torch::kBFloat16;
+  std::vector<Entry> entries;
+
+  /// Copies every master weight into its copy, in place. Always all of them: the tensors'
+  /// version counters would miss updates made without them (LibTorch's SGD step leaves them
+  /// unchanged, found by the test).
+  void refresh() {
+    torch::NoGradGuard no_grad;
+    for (auto& e : entries) e.copy.copy_(e.master);
+  }
+};
+
+namespace {
+
+/// Points every linear layer at its half-precision copy for the guard's lifetime, then back at
+/// its master weight (also when generate() throws).
+class SamplingWeightsGuard {
+ public:
+  explicit SamplingWeightsGuard(std::vector<std::pair<torch::nn::LinearImpl*, torch::Tensor>> swaps)
+      : swaps_(std::move(swaps)) {
+    for (auto& [linear, weight] : swaps_) std::swap(linear->weight, weight);
+  }
+  ~SamplingWeightsGuard() {
+    for (auto& [linear, weight] : swaps_) std::swap(linear->weight, weight);
+  }
+  SamplingWeightsGuard(const SamplingWeightsGuard&) = delete;
+  SamplingWeightsGuard& operator=(const SamplingWeightsGuard&) = delete;
+
+ private:
+  std::vector<std::pair<torch::nn::LinearImpl*, torch::Tensor>> swaps_;
+};
+
+}  // namespace
+
 Policy::Policy(Transformer model, std::shared_ptr<const Tokenizer> tokenizer, torch::Device device)
     : model_(std::move(model)), tokenizer_(std::move(tokenizer)), device_(device), pad_id_(0) {
   TORCH_CHECK(tokenizer_ != nullptr, "Policy: tokenizer must not be null");
@@ -132,6 +186,19 @@ void Policy::set_autocast_dtype(std::optional<torch::ScalarType> dtype) {
   autocast_dtype_ = dtype;
 }
 
+void Policy::set_sampling_weights_enabled(bool enabled) {
+  sampling_weights_enabled_ = enabled;
+  if (!enabled) sampling_weights_.reset();
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> Policy::sampling_weights() const {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  if (sampling_weights_ != nullptr) {
+    for (const auto& e : sampling_weights_->entries) out.emplace_back(e.name, e.copy);
+  }
+  return out;
+}
+
 void Policy::set_eos_token_ids(std::vector<int64_t> ids) {
   for (const auto id : ids) {
     TORCH_CHECK(id >= 0 && id < tokenizer_->vocab_size(), "Policy: EOS token id ", id, " is outside [0, ",
@@ -142,6 +209,26 @@ void Policy::set_eos_token_ids(std::vector<int64_t> ids) {
   eos_token_ids_ = std::move(ids);
 }
 
+std::vector<std::pair<torch::nn::LinearImpl*, torch::Tensor>> Policy::prepare_sampling_weights() {
+  if (!autocast_dtype_ || !sampling_weights_enabled_) return {};
+  if (sampling_weights_ == nullptr || sampling_weights_->dtype != *autocast_dtype_) {
+    auto weights = std::make_shared<SamplingWeights>();
+    weights->dtype = *autocast_dtype_;
+    for (const auto& item : model_->named_modules()) {
+      auto* linear = item.value()->as<torch::nn::LinearImpl>();
+      if (linear == nullptr || linear->weight.scalar_type() != torch::kFloat) continue;
+      const auto& master = linear->weight;
+      weights->entries.push_back(
+          {item.key() + ".weight", linear, master, torch::empty_like(master, master.options().dtype(weights->dtype))});
+    }
+    sampling_weights_ = std::move(weights);
+  }
+  sampling_weights_->refresh();
+  std::vector<std::pair<torch::nn::LinearImpl*, torch::Tensor>> swaps;
+  for (const auto& e : sampling_weights_->entries) swaps.emplace_back(e.linear, e.copy);
+  return swaps;
+}
+
 Rollout Policy::generate(const std::vector<std::string>& prompts, const SamplingOptions& options) {
   check_options(options);
   TORCH_CHECK(!prompts.empty(), "Policy::generate: prompts must not be empty");
@@ -150,6 +237,7 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
               " prompts; give one per prompt or none");
   torch::NoGradGuard no_grad;
   const AutocastGuard autocast(device_, autocast_dtype_);
+  const SamplingWeightsGuard half_weights(prepare_sampling_weights());
   const auto num_prompts = static_cast<int64_t>(prompts.size());
   const auto group = options.num_generations();
   const auto rows = num_prompts * group;
@@ -200,12 +288,45 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
   rollout.prompt_ids = prompt_ids_b.repeat_interleave(group, 0);
   rollout.prompt_mask = prompt_mask_b.repeat_interleave(group, 0);
   const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(device_);
-  const auto attention_mask = torch::cat({rollout.prompt_mask, torch::ones({rows, max_new}, long_options)}, 1);
-  auto positions = rollout.prompt_mask.sum(1, /*keepdim=*/true);  // next position of each row
+  const auto bool_options = torch::TensorOptions().dtype(torch::kBool).device(device_);
+  // Outputs, [N, max_new] by original row; a row's columns after its end keep these values.
   auto completion_ids = torch::full({rows, max_new}, pad_id_, long_options);
   auto completion_mask = torch::zeros({rows, max_new}, long_options);
   auto sampling_logprobs = torch::zeros({rows, max_new}, torch::TensorOptions().dtype(torch::kFloat).device(device_));
-  auto done = torch::zeros({rows}, torch::TensorOptions().dtype(torch::kBool).device(device_));
+  auto finished = torch::zeros({rows}, bool_options);  // [N]: ended on EOS or a stop string
+
+  // The decoding batch holds the n live rows (n = N until the first compaction): slot s is
+  // original row live_rows[s] (undefined while the slots are the rows themselves, in the
+  // dynamic mode).
+  const bool static_shapes = options.cuda_graphs();
+  const bool graphs = static_shapes && device_.is_cuda();
+  TORCH_CHECK(!graphs || DecodeGraph::available(),
+              "Policy::generate: cuda_graphs needs a build of grpo against a CUDA LibTorch");
+  int64_t live = rows;
+  torch::Tensor live_rows = static_shapes ? torch::arange(rows, long_options) : torch::Tensor();
+  std::vector<int64_t> live_rows_host(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) live_rows_host[static_cast<size_t>(r)] = r;
+  // [n, P + max_new]: the dynamic mode reads its first P + t + 1 columns at step t; the static
+  // mode reads all of it and marks each new position in place before the forward that writes it.
+  auto attention_mask = torch::cat(
+      {rollout.prompt_mask, static_shapes ? torch::zeros({rows, max_new}, long_options) : torch::ones({rows, max_new}, long_options)},
+      1);
+  auto positions = rollout.prompt_mask.sum(1, /*keepdim=*/true);  // [n, 1] next position of each slot
+  auto done = torch::zeros({rows}, bool_options);                 // [n]
+  auto tokens = torch::full({rows}, pad_id_, long_options);       // [n] the last sampled tokens
+  // Static mode: the output column the next sample() writes and the cache column the next
+  // forward() writes, as [1] device tensors that the step advances itself.
+  auto column = torch::zeros({1}, long_options);
+  if (static_shapes) cache.write_position = torch::full({1}, prompt_width, long_options);
+  auto write = [&](torch::Tensor& out, int64_t t, const torch::Tensor& values) {
+    if (static_shapes) {
+      out.index_put_({live_rows, column}, values);
+    } else if (live_rows.defined()) {
+      out.select(1, t).index_copy_(0, live_rows, values);
+    } else {
+      out.select(1, t).copy_(values);
+    }
+  };
 
   // Stop strings are matched on the host in a window of the last tokens: every token decodes
   // to at least one byte, so a stop string of n bytes spans at most n tokens.
@@ -215,47 +336,141 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
   for (const auto& stop : stops) window = std::max(window, stop.size());
   std::vector<std::vector<int64_t>> history(host_tracking ? static_cast<size_t>(rows) : 0);
   std::vector<char> done_host(static_cast<size_t>(rows), 0);
-
-  const int64_t check_interval =
-      options.done_check_interval() > 0 ? options.done_check_interval() : (device_.is_cpu() ? 1 : 8);
-  std::vector<at::Generator> generators;
-  if (options.prompt_seeds().empty()) generators.push_back(make_generator(device_, options.seed()));
-  for (const auto seed : options.prompt_seeds()) generators.push_back(make_generator(device_, seed));
-  for (int64_t t = 0; t < max_new; ++t) {
-    auto step = draw(logits, options, generators, group);
-    const auto tokens = step.tokens.masked_fill(done, pad_id_);
-    completion_ids.select(1, t).copy_(tokens);
-    sampling_logprobs.select(1, t).copy_(step.logprobs.masked_fill(done, 0));
-    completion_mask.select(1, t).copy_(done.logical_not());
-    bool all_done = false;
-    if (host_tracking) {
-      const auto tokens_host = tokens.to(torch::kCPU);
-      const auto* token = tokens_host.data_ptr<int64_t>();
-      all_done = true;
-      for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
-        if (done_host[r]) continue;
-        auto& seq = history[r];
-        seq.push_back(token[r]);
-        bool stop_here = std::find(eos.begin(), eos.end(), token[r]) != eos.end();
+  int64_t checked = 0;  // columns before this one have been matched on the host
+  // Reads the columns [checked, t] of the live rows once and matches them on the host. A row
+  // that completed a stop string before column t had its later columns sampled meanwhile: they
+  // are cleared to padding, mask 0 and logprob 0, as if it had stopped there.
+  auto match_stop_strings = [&](int64_t t) {
+    const auto width = t + 1 - checked;
+    const auto columns = completion_ids.narrow(1, checked, width);
+    const auto block = (live_rows.defined() ? columns.index_select(0, live_rows) : columns).to(torch::kCPU).contiguous();
+    const auto* token = block.data_ptr<int64_t>();
+    std::vector<int64_t> stopped_slots;
+    auto cut = torch::full({rows}, max_new, torch::kLong);  // first column to clear, by row
+    bool late = false;
+    for (int64_t slot = 0; slot < live; ++slot) {
+      const auto r = static_cast<size_t>(live_rows_host[static_cast<size_t>(slot)]);
+      if (done_host[r]) continue;
+      auto& seq = history[r];
+      for (int64_t j = 0; j < width; ++j) {
+        const auto id = token[slot * width + j];
+        seq.push_back(id);
+        bool stop_here = std::find(eos.begin(), eos.end(), id) != eos.end();
         if (!stop_here) {
           const auto begin = seq.size() > window ? seq.end() - static_cast<std::ptrdiff_t>(window) : seq.begin();
           const auto tail = tokenizer_->decode(std::vector<int64_t>(begin, seq.end()));
           stop_here = std::any_of(stops.begin(), stops.end(),
                                   [&](const std::string& stop) { return tail.find(stop) != std::string::npos; });
         }
-        done_host[r] = stop_here ? 1 : 0;
-        all_done = all_done && stop_here;
+        if (!stop_here) continue;
+        done_host[r] = 1;
+        stopped_slots.push_back(slot);
+        if (checked + j < t) {
+          cut[static_cast<int64_t>(r)] = checked + j + 1;
+          late = true;
+        }
+        break;
       }
-      done = torch::from_blob(done_host.data(), {rows}, torch::kBool).to(device_, false, /*copy=*/true);
-    } else {
-      if (!eos.empty()) done = done.logical_or(torch::isin(tokens, eos_ids));
-      if ((t + 1) % check_interval == 0) all_done = done.all().item<bool>();
     }
-    if (all_done || t + 1 == max_new) break;
-    const auto hidden = model_->hidden_states(tokens.unsqueeze(1), attention_mask.narrow(1, 0, prompt_width + t + 1),
-                                              positions, &cache);
+    checked = t + 1;
+    if (stopped_slots.empty()) return;
+    done.index_fill_(0, torch::tensor(stopped_slots, torch::kLong).to(device_), true);
+    if (late) {
+      const auto after = torch::arange(max_new, long_options).unsqueeze(0) >= cut.to(device_).unsqueeze(1);
+      completion_ids.masked_fill_(after, pad_id_);
+      completion_mask.masked_fill_(after, 0);
+      sampling_logprobs.masked_fill_(after, 0);
+    }
+  };
+
+  const int64_t check_interval =
+      options.done_check_interval() > 0 ? options.done_check_interval() : (device_.is_cpu() ? 1 : 8);
+  std::vector<at::Generator> generators;
+  if (options.prompt_seeds().empty()) generators.push_back(make_generator(device_, options.seed()));
+  for (const auto seed : options.prompt_seeds()) generators.push_back(make_generator(device_, seed));
+  // Sampling half of a step: draws output column t for the live slots from `logits`.
+  auto sample = [&](int64_t t) {
+    auto noise = exponential_noise(rows, vocab, group, generators, device_);
+    if (live_rows.defined()) noise = noise.index_select(0, live_rows);
+    const auto step = draw(logits, noise, options);
+    tokens.copy_(step.tokens.masked_fill(done, pad_id_));
+    write(completion_ids, t, tokens);
+    write(sampling_logprobs, t, step.logprobs.masked_fill(done, 0));
+    write(completion_mask, t, done.logical_not().to(torch::kLong));
+    if (!eos.empty()) done.logical_or_(torch::isin(tokens, eos_ids));
+    if (static_shapes) column.add_(1);
+  };
+  // Model half: feeds the tokens of column t (cache position P + t), giving the logits of t + 1.
+  auto forward = [&](int64_t t) {
+    torch::Tensor hidden;
+    if (static_shapes) {
+      attention_mask.index_fill_(1, cache.write_position, 1);
+      hidden = model_->hidden_states(tokens.unsqueeze(1), attention_mask, positions, &cache);
+      cache.write_position.add_(1);
+    } else {
+      hidden = model_->hidden_states(tokens.unsqueeze(1), attention_mask.narrow(1, 0, prompt_width + t + 1), positions,
+                                     &cache);
+    }
     logits = model_->logits(hidden.select(1, 0)).narrow(-1, 0, vocab);
-    positions = positions + 1;
+    positions.add_(1);
+  };
+  // CUDA graphs: one per decoding batch size, captured after one eager step at that size (the
+  // warm-up CUDA wants before a capture) and replayed for the later steps; a compaction, which
+  // reallocates the batch's buffers, starts the next size.
+  std::unique_ptr<DecodeGraph> graph;
+  bool warmed_up = false;
+
+  sample(0);
+  for (int64_t t = 0;; ++t) {
+    // Between looks the loop never waits for the device: it decodes every live slot.
+    const bool last = t + 1 == max_new;
+    if ((t + 1) % check_interval == 0 || last) {
+      if (host_tracking) match_stop_strings(t);
+      if (last) break;
+      // One read of the device: how many slots are still sampling.
+      const auto not_done = done.logical_not();
+      const int64_t remaining = not_done.sum().item<int64_t>();
+      if (remaining == 0) break;
+      if (options.compact_finished_rows() && remaining <= live / 2) {
+        // Compaction: finished slots leave the batch (their outputs are final), so that they
+        // stop costing a forward each step. At most log2(N) times, each copying the cache once.
+        const auto keep = not_done.nonzero().squeeze(1);
+        finished.index_copy_(0, live_rows.defined() ? live_rows : torch::arange(rows, long_options), done);
+        for (size_t l = 0; l < cache.keys.size(); ++l) {
+          cache.keys[l] = cache.keys[l].index_select(0, keep);
+          cache.values[l] = cache.values[l].index_select(0, keep);
+        }
+        attention_mask = attention_mask.index_select(0, keep);
+        positions = positions.index_select(0, keep);
+        tokens = tokens.index_select(0, keep);
+        done = done.index_select(0, keep);
+        live_rows = live_rows.defined() ? live_rows.index_select(0, keep) : keep;
+        const auto keep_host = keep.to(torch::kCPU).contiguous();
+        std::vector<int64_t> rows_left;
+        for (const auto slot : c10::ArrayRef<int64_t>(keep_host.data_ptr<int64_t>(), remaining)) {
+          rows_left.push_back(live_rows_host[static_cast<size_t>(slot)]);
+        }
+        live_rows_host = std::move(rows_left);
+        live = remaining;
+        graph.reset();
+        warmed_up = false;
+      }
+    }
+    if (graph != nullptr) {
+      graph->replay();
+    } else if (graphs && warmed_up) {
+      graph = std::make_unique<DecodeGraph>([&] { forward(t); sample(t + 1); }, generators, device_);
+      graph->replay();
+    } else {
+      forward(t);
+      sample(t + 1);
+      warmed_up = true;
+    }
+  }
+  if (live_rows.defined()) {
+    finished.index_copy_(0, live_rows, done);
+  } else {
+    finished = done;
   }
 
   // Trim to the longest completion (rows finished early only added masked padding).
@@ -272,7 +487,7 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
   rollout.completion_ids = completion_ids.narrow(1, 0, longest).clone();
   rollout.completion_mask = completion_mask.narrow(1, 0, longest).clone();
   rollout.sampling_logprobs = sampling_logprobs.narrow(1, 0, longest).clone();
-  rollout.truncated = done.logical_not();
+  rollout.truncated = finished.logical_not();
 
   const auto ids_cpu = rollout.completion_ids.to(torch::kCPU).contiguous();
   const auto lengths = rollout.completion_mask.sum(1).to(torch::kCPU).contiguous();

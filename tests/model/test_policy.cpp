@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <limits>
@@ -272,6 +275,108 @@ TEST(Policy, RowsStopIndependentlyOnEosAndStopStrings) {
   EXPECT_GT(stopped, 0);
 }
 
+/// Independent reference of generate() with one seed: no KV cache, no compaction, every step a
+/// full forward over prompt + the tokens so far, and torch::multinomial (which draws a whole
+/// [N, V] block from the generator) instead of the library's exponential race. Rows end on EOS
+/// or a stop string (first_stop); padding, mask 0 and logprob 0 after.
+struct Reference {
+  torch::Tensor ids, mask, logprobs;  // [N, max_new]
+  torch::Tensor ended;                // [N] bool: ended on EOS or a stop string
+};
+
+Reference reference_generate(Policy& policy, const std::vector<std::string>& prompts, const SamplingOptions& o) {
+  torch::NoGradGuard no_grad;
+  const auto& tok = policy.tokenizer();
+  const auto g = o.num_generations(), rows = static_cast<int64_t>(prompts.size()) * g, max_new = o.max_new_tokens();
+  const auto vocab = tok.vocab_size(), pad = *tok.pad_token_id();
+  int64_t width = 0;
+  for (const auto& p : prompts) width = std::max<int64_t>(width, static_cast<int64_t>(tok.encode(p).size()));
+  auto ids = torch::full({rows, width}, pad, torch::kLong);
+  auto mask = torch::zeros({rows, width}, torch::kLong);
+  for (int64_t r = 0; r < rows; ++r) {
+    const auto seq = tok.encode(prompts[static_cast<size_t>(r / g)]);
+    const auto n = static_cast<int64_t>(seq.size());
+    for (int64_t i = 0; i < n; ++i) ids[r][width - n + i] = seq[static_cast<size_t>(i)];
+    mask[r].narrow(0, width - n, n).fill_(1);
+  }
+  Reference out{torch::full({rows, max_new}, pad, torch::kLong), torch::zeros({rows, max_new}, torch::kLong),
+                torch::zeros({rows, max_new}), torch::zeros({rows}, torch::kBool)};
+  auto generator = at::detail::createCPUGenerator(o.seed());
+  std::vector<std::vector<int64_t>> history(static_cast<size_t>(rows));
+  std::vector<bool> done(static_cast<size_t>(rows), false);
+  for (int64_t t = 0; t < max_new; ++t) {
+    const auto logits = policy.model()->forward(ids, mask).select(1, ids.size(1) - 1).narrow(-1, 0, vocab);
+    const auto logp = torch::log_softmax(logits / o.temperature(), -1);
+    auto filtered = logp;
+    if (o.top_k() > 0) {
+      const auto kth = std::get<0>(logp.topk(o.top_k(), -1)).narrow(-1, o.top_k() - 1, 1);
+      filtered = filtered.masked_fill(filtered < kth, -INFINITY);
+    }
+    const auto tokens = torch::multinomial(filtered.softmax(-1), 1, false, generator).squeeze(1);
+    auto column = torch::full({rows}, pad, torch::kLong);
+    for (int64_t r = 0; r < rows; ++r) {
+      if (done[static_cast<size_t>(r)]) continue;
+      const auto id = tokens[r].item<int64_t>();
+      column[r] = id;
+      out.ids[r][t] = id;
+      out.mask[r][t] = 1;
+      out.logprobs[r][t] = logp[r][id];
+      history[static_cast<size_t>(r)].push_back(id);
+      done[static_cast<size_t>(r)] = first_stop(tok, history[static_cast<size_t>(r)], o.stop_strings()) >= 0;
+    }
+    ids = torch::cat({ids, column.unsqueeze(1)}, 1);
+    mask = torch::cat({mask, torch::ones({rows, 1}, torch::kLong)}, 1);
+  }
+  for (int64_t r = 0; r < rows; ++r) out.ended[r] = static_cast<bool>(done[static_cast<size_t>(r)]);
+  return out;
+}
+
+// The KV-cached loop with its exponential-race draws, compaction of finished rows and looks at
+// the device every k tokens gives the tokens of the plain reference above, whatever the check
+// interval, with compaction on or off, and with the static-shape step (cuda_graphs, run eagerly
+// on the CPU); the sampling logprobs agree to float rounding.
+TEST(Policy, GenerateEqualsAFullRecomputationWithMultinomialInEveryMode) {
+  auto policy = make_policy("abc");
+  const std::vector<std::string> prompts = {"a", "cb", "bba"};
+  const auto base = SamplingOptions().num_generations(6).max_new_tokens(14).stop_strings({"ab", "cc"}).top_k(3).seed(4);
+  const auto expected = reference_generate(policy, prompts, base);
+  int64_t ended = 0, compared = 0;
+  torch::Tensor first;
+  for (const bool static_shapes : {false, true}) {
+  for (const bool compact : {false, true}) {
+    for (const int64_t interval : {1, 3, 8}) {
+      const auto options = SamplingOptions(base)
+                               .compact_finished_rows(compact)
+                               .done_check_interval(interval)
+                               .cuda_graphs(static_shapes);
+      const auto got = policy.generate(prompts, options);
+      const auto width = got.completion_ids.size(1);
+      SCOPED_TRACE("static shapes " + std::to_string(static_shapes) + ", compact " + std::to_string(compact) +
+                   ", interval " + std::to_string(interval));
+      EXPECT_TRUE(torch::equal(got.completion_ids, expected.ids.narrow(1, 0, width)));
+      EXPECT_TRUE(torch::equal(got.completion_mask, expected.mask.narrow(1, 0, width)));
+      EXPECT_EQ(expected.mask.narrow(1, width, expected.mask.size(1) - width).sum().item<int64_t>(), 0)
+          << "the rollout is trimmed to its longest completion";
+      EXPECT_LE((got.sampling_logprobs - expected.logprobs.narrow(1, 0, width)).abs().max().item<double>(), 1e-5);
+      EXPECT_TRUE(torch::equal(got.truncated, expected.ended.logical_not()));
+      if (compared == 0) {
+        first = got.sampling_logprobs;
+      } else if (first.sizes() == got.sampling_logprobs.sizes()) {
+        std::cout << "static shapes " << static_shapes << ", compact " << compact << ", interval " << interval
+                  << ": sampling logprobs vs the first mode, max abs difference "
+                  << (got.sampling_logprobs - first).abs().max().item<double>() << "\n";
+      }
+      ended = expected.ended.sum().item<int64_t>();
+      ++compared;
+    }
+  }
+  }
+  EXPECT_EQ(compared, 12);
+  // Rows end at different steps, so compaction happened and some rows ran to the end.
+  EXPECT_GT(ended, 9) << "more than half the rows stop early";
+  EXPECT_LT(ended, 18);
+}
+
 TEST(Policy, EosStopsARowWithoutStopStrings) {
   auto policy = make_policy("ab");
   const auto rollout = policy.generate({"ab", "b"}, SamplingOptions().num_generations(8).max_new_tokens(12)
@@ -369,6 +474,52 @@ TEST(Policy, AutocastRunsInHalfPrecisionAndKeepsFloat32Outputs) {
   const auto sampled = policy.generate(kPrompts, SamplingOptions().max_new_tokens(6).seed(2));
   EXPECT_EQ(sampled.num_rows(), 3);
   EXPECT_THROW(policy.set_autocast_dtype(torch::kFloat64), c10::Error);
+}
+
+// Under bf16 autocast with float32 master weights, generate() samples with half-precision copies
+// of the linear weights: each copy equals its master weight cast to bf16, the rollout is
+// bit-identical to sampling under plain autocast, and after an optimizer step the same copies
+// (same storage) hold the new master weights.
+TEST(Policy, HalfPrecisionSamplingWeightsEqualAutocastAndFollowTheOptimizer) {
+  auto policy = make_policy("0123456789+=", /*seed=*/3);
+  policy.set_autocast_dtype(torch::kBFloat16);
+  Policy plain = policy;  // shares the parameters, samples under plain autocast
+  plain.set_sampling_weights_enabled(false);
+  const auto options = SamplingOptions().num_generations(2).max_new_tokens(8).seed(5);
+  auto check = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    auto rollout = policy.generate(kPrompts, options);
+    const auto copies = policy.sampling_weights();
+    EXPECT_EQ(copies.size(), 2U * 7U + 1U) << "q, k, v, o, gate, up, down of 2 layers, and lm_head";
+    const auto params = policy.model()->named_parameters();
+    for (const auto& [name, copy] : copies) {
+      EXPECT_EQ(copy.scalar_type(), torch::kBFloat16) << name;
+      EXPECT_TRUE(torch::equal(copy, params[name].detach().to(torch::kBFloat16))) << name;
+    }
+    EXPECT_EQ(policy.model()->lm_head->weight.scalar_type(), torch::kFloat) << "the master weight is back";
+    const auto reference = plain.generate(kPrompts, options);
+    EXPECT_TRUE(plain.sampling_weights().empty());
+    EXPECT_TRUE(torch::equal(rollout.completion_ids, reference.completion_ids));
+    EXPECT_TRUE(torch::equal(rollout.sampling_logprobs, reference.sampling_logprobs));
+    // The scorer, under the same autocast, agrees with the sampler within bf16 rounding.
+    const auto scored = policy.logprobs(rollout).logprobs.detach();
+    const auto diff = masked_max_abs_diff(scored, rollout.sampling_logprobs, rollout.completion_mask.to(torch::kBool));
+    std::cout << when << ": scoring vs sampling logprobs under bf16 autocast, max abs difference " << diff << "\n";
+    EXPECT_LT(diff, 0.1);
+    return std::make_pair(rollout, copies);
+  };
+  const auto [rollout, before] = check("before the optimizer step");
+  std::vector<torch::Tensor> old_values;
+  for (const auto& item : before) old_values.push_back(item.second.clone());
+  torch::optim::SGD sgd(policy.parameters(), torch::optim::SGDOptions(0.5));
+  policy.logprobs(rollout).logprobs.sum().backward();
+  sgd.step();
+  const auto after = check("after the optimizer step").second;
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].second.data_ptr(), before[i].second.data_ptr()) << "refreshed in place: " << after[i].first;
+    EXPECT_FALSE(torch::equal(after[i].second, old_values[i])) << "the step moved " << after[i].first;
+  }
 }
 
 }  // namespace

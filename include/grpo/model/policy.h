@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace grpo {
@@ -49,12 +50,31 @@ struct SamplingOptions {
   /// not depend on the other prompts of the batch (how data-parallel ranks reproduce the batch of
   /// one process); `seed` is then unused. Default: empty.
   TORCH_ARG(std::vector<uint64_t>, prompt_seeds) = {};
-  /// Without stop strings, whether every row has finished is checked (a device-to-host copy,
-  /// which waits for the device) every this many tokens, >= 0; until then finished rows keep
-  /// emitting masked padding. 0 = every token on the CPU (where the check costs nothing),
-  /// every 8 tokens on other devices. With stop strings the sampled tokens are copied to the
-  /// host every step anyway and the check is made every step. Default: 0.
+  /// Every this many tokens the loop looks at the device once (a device-to-host copy, which
+  /// waits for the device), >= 0: it reads how many rows are still sampling (to stop when none
+  /// is, and to compact), and with stop strings the tokens sampled since the last look, which
+  /// are matched on the host. Between looks finished rows emit masked padding, and a row that
+  /// completed a stop string keeps sampling until the look, which then clears those extra
+  /// tokens (the rollout is the same for any interval). 0 = every token on the CPU (where a
+  /// look costs nothing), every 8 tokens on other devices. Default: 0.
   TORCH_ARG(int64_t, done_check_interval) = 0;
+  /// Compaction: at a look at the device (done_check_interval), when at most half of the rows
+  /// in the decoding batch are still sampling, the finished ones leave it (their KV cache rows
+  /// are dropped), so that they stop costing a forward per token. Each row's random draws do
+  /// not depend on the batch, so the tokens are those of the uncompacted loop; the sampling
+  /// log-probabilities may differ in the last float bits where the matrix products round
+  /// differently for a smaller batch. Default: true.
+  TORCH_ARG(bool, compact_finished_rows) = true;
+  /// Static-shape decoding: the KV cache, masks and positions keep their shapes for the whole
+  /// loop (attention covers the whole preallocated cache under a key mask marked in place; the
+  /// cache column and output column are device tensors the step advances itself), so a step
+  /// launches the same kernels on the same buffers every time. On a CUDA device each decoding
+  /// batch size's step is captured once as a CUDA graph (after one eager step) and replayed: one
+  /// launch per token instead of one per operation. On the CPU the same step runs eagerly (it is
+  /// slower there, attending over the whole cache; it exists to test the path). The tokens are
+  /// those of the dynamic loop; logprobs agree to float rounding. Needs a build against a CUDA
+  /// LibTorch on CUDA. Off by default until its speed is measured on a GPU. Default: false.
+  TORCH_ARG(bool, cuda_graphs) = false;
 };
 
 /// The completions sampled for a batch of prompts. Tensors are on the policy's device.
@@ -190,6 +210,23 @@ class Policy {
   void set_autocast_dtype(std::optional<torch::ScalarType> dtype);
   std::optional<torch::ScalarType> autocast_dtype() const { return autocast_dtype_; }
 
+  /// Sampling weights: under autocast with float32 master weights, generate() runs every linear
+  /// layer's matrix product on a half-precision copy of its weight (the autocast dtype), kept
+  /// between calls in the same storage, instead of autocast's casts, which live only as long as
+  /// one autocast region. The copies are refreshed in place from the master weights at the start
+  /// of every generate() (one cast of each weight per rollout, after whatever optimizer step
+  /// came before), so a copy always equals its master weight cast to the autocast dtype and the
+  /// rollout is bit-identical to sampling under plain autocast; buffers that keep their address
+  /// are what captured CUDA graphs need. The embedding table, norms and biases are used as they
+  /// are (autocast does not cast them either). Copies of a Policy share them. Costs half (bf16)
+  /// the master weights' memory. Default: enabled.
+  void set_sampling_weights_enabled(bool enabled);
+  bool sampling_weights_enabled() const { return sampling_weights_enabled_; }
+  /// The half-precision copies generate() last used, by parameter name (Hugging Face names,
+  /// e.g. `model.layers.0.self_attn.q_proj.weight`), on the policy's device; empty before the
+  /// first generate() that used them.
+  std::vector<std::pair<std::string, torch::Tensor>> sampling_weights() const;
+
   /// Token ids that end a completion: the tokenizer's EOS plus those of the model's
   /// generation_config.json (for example Llama 3's `<|eot_id|>`). Possibly empty.
   const std::vector<int64_t>& eos_token_ids() const { return eos_token_ids_; }
@@ -214,6 +251,11 @@ class Policy {
   int64_t pad_id_;
   std::vector<int64_t> eos_token_ids_;
   std::optional<torch::ScalarType> autocast_dtype_;
+  bool sampling_weights_enabled_ = true;
+  // Builds or refreshes the copies; returns (layer, copy) pairs for SamplingWeightsGuard.
+  std::vector<std::pair<torch::nn::LinearImpl*, torch::Tensor>> prepare_sampling_weights();
+  struct SamplingWeights;
+  std::shared_ptr<SamplingWeights> sampling_weights_;
 };
 
 }  // namespace grpo
