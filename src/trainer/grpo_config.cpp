@@ -17,6 +17,7 @@ void GrpoConfig::visit_fields(GrpoConfig& c, Visitor&& v) {
   v("top_p", c.top_p());
   v("top_k", c.top_k());
   v("stop_strings", c.stop_strings());
+  v("cuda_graphs", c.cuda_graphs());
   v("loss_type", c.loss_type());
   v("importance_sampling_level", c.importance_sampling_level());
   v("scale_rewards", c.scale_rewards());

@@ -290,6 +290,7 @@ ScoredBatch GrpoTrainer::generate_and_score() {
                    .top_p(c.top_p())
                    .top_k(c.top_k())
                    .stop_strings(c.stop_strings())
+                   .cuda_graphs(c.cuda_graphs())
                    .prompt_seeds(prompt_seeds));
   } catch (const c10::Error& e) {
     TORCH_CHECK(false, "step ", step + 1, ", sampling: ", e.what_without_backtrace());

@@ -97,6 +97,7 @@ TEST(GrpoConfig, JsonHoldsEveryFieldOfAnIndependentList) {
                           .top_p(0.9)
                           .top_k(5)
                           .stop_strings({"</answer>"})
+                          .cuda_graphs(true)
                           .loss_type(grpo::LossType::kBnpo)
                           .importance_sampling_level(grpo::ImportanceSamplingLevel::kSequence)
                           .scale_rewards(grpo::ScaleRewards::kBatch)
@@ -119,7 +120,7 @@ TEST(GrpoConfig, JsonHoldsEveryFieldOfAnIndependentList) {
     "bf16": true, "logging_steps": 5, "save_steps": 6, "save_total_limit": 3, "report_to": ["tensorboard"],
     "ddp_backend": "gloo", "ddp_timeout": 60, "ddp_bucket_cap_mb": 4,
     "num_generations": 4, "num_iterations": 2, "max_completion_length": 64, "temperature": 0.7,
-    "top_p": 0.9, "top_k": 5, "stop_strings": ["</answer>"], "loss_type": "bnpo",
+    "top_p": 0.9, "top_k": 5, "stop_strings": ["</answer>"], "cuda_graphs": true, "loss_type": "bnpo",
     "importance_sampling_level": "sequence", "scale_rewards": "batch", "beta": 0.04,
     "epsilon": 0.1, "epsilon_high": 0.3, "delta": 1.5, "use_bias_correction_kl": false,
     "mask_truncated_completions": true,

@@ -58,6 +58,9 @@ struct GrpoConfig : TrainingConfig<GrpoConfig> {
   TORCH_ARG(int64_t, top_k) = 0;
   /// Strings that end a completion (kept in it). Default: none.
   TORCH_ARG(std::vector<std::string>, stop_strings) = {};
+  /// Sampling with static shapes, replayed as CUDA graphs on a CUDA device
+  /// (SamplingOptions::cuda_graphs). Default: false.
+  TORCH_ARG(bool, cuda_graphs) = false;
 
   // --- objective (docs/algorithm.md) ---
   /// How token losses are aggregated (`grpo`, `bnpo`, `dr_grpo`, `dapo`; see LossType).
