@@ -4,9 +4,12 @@
 
 #include "support/progress.h"
 
+#include <grpo/support/log.h>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 
 namespace grpo::cli {
@@ -32,6 +35,8 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--top-k", f->options.top_k(), "top-k sampling, 0 = off, 1 = greedy")->capture_default_str();
   cmd->add_option("--seed", f->options.seed(), "sampling seed")->capture_default_str();
   cmd->add_option("--stop", f->options.stop_strings(), "stop string; repeatable");
+  cmd->add_flag("--cuda-graphs", f->options.cuda_graphs(),
+                "static-shape decoding, replayed as CUDA graphs on a CUDA device (docs/model.md)");
   cmd->add_option("--batch-prompts", f->batch_prompts,
                   "prompts sampled together; batch b (from 0) samples with seed + b")
       ->capture_default_str()
@@ -48,12 +53,17 @@ void add_sample_command(CLI::App& app) {
     for (const auto& p : prompts) rendered.push_back(render_prompt(f->model, p));
     const auto n = static_cast<int64_t>(prompts.size());
     detail::Progress progress("sample", n, "prompts");
+    double sampling_seconds = 0;
+    int64_t completion_tokens = 0;
     for (int64_t begin = 0, batch = 0; begin < n; begin += f->batch_prompts, ++batch) {
       const int64_t end = std::min(n, begin + f->batch_prompts);
       const std::vector<std::string> texts(rendered.begin() + begin, rendered.begin() + end);
+      const auto start = std::chrono::steady_clock::now();
       const auto rollout =
           policy.generate(texts, SamplingOptions(f->options).seed(f->options.seed() + static_cast<uint64_t>(batch)));
+      sampling_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const auto lengths = rollout.completion_mask.sum(1).to(torch::kCPU);
+      completion_tokens += lengths.sum().item<int64_t>();
       const auto truncated = rollout.truncated.to(torch::kCPU);
       for (int64_t r = 0; r < rollout.num_rows(); ++r) {
         nlohmann::json line = {{"prompt", prompts[static_cast<size_t>(begin + r / rollout.num_generations)]},
@@ -65,6 +75,10 @@ void add_sample_command(CLI::App& app) {
       std::cout.flush();
       progress.advance(end - begin);
     }
+    // generate() returns after its last read of the device, so its wall time is the sampling's.
+    log::info(c10::str("sample: ", completion_tokens, " completion tokens in ", sampling_seconds, " s of sampling, ",
+                       sampling_seconds > 0 ? static_cast<double>(completion_tokens) / sampling_seconds : 0.0,
+                       " tokens/s"));
   });
 }
 
