@@ -87,6 +87,8 @@ def parse_args():
                    help="memory bandwidth for the decode roofline, GB/s (GPU default 4300: H200 HBM3e; CPU: none)")
     p.add_argument("--peak-tflops", type=float,
                    help="peak dense TFLOP/s for MFU (GPU default 790: H200 bf16 dense; CPU: none)")
+    p.add_argument("--cuda-graphs", action="store_true",
+                   help="grpo samples with static shapes replayed as CUDA graphs (config key cuda_graphs)")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
     gpu = not a.cpu
@@ -214,6 +216,8 @@ def grpo_train(model_dir, data, out, args):
            "--set", "beta=0.04", "--set", "loss_type=dapo", "--set", "learning_rate=1e-6",
            "--set", f"bf16={'true' if args.device == 'cuda' else 'false'}",
            "--set", "log_completions_steps=0", "--set", "save_steps=0"]
+    if args.cuda_graphs:
+        cmd += ["--set", "cuda_graphs=true"]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
     start = time.perf_counter()
@@ -242,6 +246,8 @@ def grpo_sample_once(model_dir, prompts, path, args):
            "--max-new-tokens", str(args.new_tokens), "--temperature", "1.0", "--seed", str(args.seed),
            "--batch-prompts", str(args.prompts), "--device", args.device,
            "--dtype", "bfloat16" if args.device == "cuda" else "float32"]
+    if args.cuda_graphs:
+        cmd.append("--cuda-graphs")
     if args.threads:
         cmd += ["--threads", str(args.threads)]
     result = run(cmd, child_env(args))
