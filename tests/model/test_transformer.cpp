@@ -142,6 +142,41 @@ TEST(Transformer, KvCacheIncrementalLogitsEqualFullForward) {
   EXPECT_LE(diff, 1e-5);
 }
 
+// The static-shape cache mode (KVCache::write_position): after a dynamic prefill, one-position
+// calls that write at a device-held column and attend over the whole cache under a mask marked
+// in place give the logits of a full forward; the caller's contract is checked.
+TEST(Transformer, StaticShapeCacheStepsEqualFullForward) {
+  torch::manual_seed(0);
+  Transformer model(tiny_config());
+  torch::NoGradGuard no_grad;
+  const auto ids = torch::randint(0, 29, {3, 10}, torch::kLong);
+  auto mask = torch::ones({3, 10}, torch::kLong);
+  mask[1].narrow(0, 0, 2).fill_(0);
+  mask[2].narrow(0, 0, 5).fill_(0);
+  const auto full = model->forward(ids, mask);
+  const int64_t capacity = 12;
+  auto cache = model->new_cache(3, capacity);
+  std::vector<torch::Tensor> pieces = {model->forward(ids.narrow(1, 0, 6), mask.narrow(1, 0, 6), torch::Tensor(), &cache)};
+  auto key_mask = torch::zeros({3, capacity}, torch::kLong);
+  key_mask.narrow(1, 0, 6).copy_(mask.narrow(1, 0, 6));
+  auto positions = grpo::positions_from_mask(mask).narrow(1, 6, 1).clone();
+  cache.write_position = torch::full({1}, 6, torch::kLong);
+  for (int64_t t = 6; t < 10; ++t) {
+    key_mask.index_fill_(1, cache.write_position, 1);
+    pieces.push_back(model->forward(ids.narrow(1, t, 1), key_mask, positions, &cache));
+    cache.write_position.add_(1);
+    positions.add_(1);
+  }
+  EXPECT_EQ(cache.length, 6) << "a static-shape call leaves the length to the caller";
+  const auto real = mask.to(torch::kBool).unsqueeze(-1);
+  const double diff = max_abs_diff(full.masked_fill(~real, 0), torch::cat(pieces, 1).masked_fill(~real, 0));
+  std::cout << "static-shape KV cache vs full forward: max abs logit difference " << diff << "\n";
+  EXPECT_LE(diff, 1e-5);
+  EXPECT_THROW(model->forward(ids.narrow(1, 0, 2), key_mask, positions.expand({3, 2}), &cache), c10::Error);
+  EXPECT_THROW(model->forward(ids.narrow(1, 0, 1), key_mask, torch::Tensor(), &cache), c10::Error);
+  EXPECT_THROW(model->forward(ids.narrow(1, 0, 1), key_mask.narrow(1, 0, 8), positions, &cache), c10::Error);
+}
+
 TEST(Transformer, LeftPaddedBatchEqualsEachSequenceAlone) {
   torch::manual_seed(1);
   Transformer model(tiny_config().num_key_value_heads(4));
