@@ -168,6 +168,7 @@ void Trainer::train() {
 
 void Trainer::run_steps() {
   const auto start = Clock::now();
+  const bool saves = args_->save_strategy() != "no";
   const int64_t first = step_, last = args_->max_steps();
   const bool tty = ::isatty(STDOUT_FILENO) != 0;
   while (step_ < last) {
@@ -187,11 +188,11 @@ void Trainer::run_steps() {
            << seconds << " s | eta " << std::setprecision(0) << eta << " s";
       if (is_main_process()) log::info(line.str());
     }
-    if (args_->save_steps() > 0 && step_ % args_->save_steps() == 0) save_checkpoint();
+    if (saves && args_->save_steps() > 0 && step_ % args_->save_steps() == 0) save_checkpoint();
     after_step();
     detail::test_kill_point("between", step_);
   }
-  if (args_->save_steps() == 0 || step_ % args_->save_steps() != 0) save_checkpoint();
+  if (saves && (args_->save_steps() == 0 || step_ % args_->save_steps() != 0)) save_checkpoint();
   const std::string model_dir = args_->output_dir() + "/model";
   if (is_main_process()) {
     try {

@@ -25,6 +25,7 @@ void TrainingArguments::validate() const {
   check(warmup_ratio() >= 0 && warmup_ratio() <= 1, "warmup_ratio", warmup_ratio(), "in [0, 1]");
   check(logging_steps() >= 1, "logging_steps", logging_steps(), ">= 1");
   check(save_steps() >= 0, "save_steps", save_steps(), ">= 0");
+  check(detail::one_of(save_strategy(), {"steps", "no"}), "save_strategy", "'" + save_strategy() + "'", "steps or no");
   check(save_total_limit() >= 1, "save_total_limit", save_total_limit(), ">= 1");
   for (const auto& target : report_to()) {
     check(detail::one_of(target, {"tensorboard", "none"}), "report_to", "'" + target + "'",

@@ -59,6 +59,7 @@ TEST(GrpoConfig, ValidateNamesFieldAndValue) {
                "= 6 completions must be a multiple of num_generations = 8");
   expect_error([] { valid().reward_weights({1.0}).validate(); }, "reward_weights must be empty or one weight");
   expect_error([] { valid().lr_scheduler_type("step").validate(); }, "lr_scheduler_type must be linear, cosine or constant, got 'step'");
+  expect_error([] { valid().save_strategy("epoch").validate(); }, "save_strategy must be steps or no, got 'epoch'");
   expect_error([] { valid().reward_error_policy("skip").validate(); }, "reward_error_policy must be fail or nan");
   expect_error([] { valid().top_p(0).validate(); }, "top_p must be in (0, 1], got 0");
 }
@@ -117,7 +118,7 @@ TEST(GrpoConfig, JsonHoldsEveryFieldOfAnIndependentList) {
     "per_device_train_batch_size": 4, "gradient_accumulation_steps": 3,
     "learning_rate": 0.5, "adam_beta1": 0.8, "adam_beta2": 0.95, "adam_epsilon": 1e-6,
     "weight_decay": 0.1, "max_grad_norm": 2.0, "lr_scheduler_type": "cosine", "warmup_ratio": 0.25,
-    "bf16": true, "logging_steps": 5, "save_steps": 6, "save_total_limit": 3, "report_to": ["tensorboard"],
+    "bf16": true, "logging_steps": 5, "save_steps": 6, "save_strategy": "steps", "save_total_limit": 3, "report_to": ["tensorboard"],
     "ddp_backend": "gloo", "ddp_timeout": 60, "ddp_bucket_cap_mb": 4,
     "num_generations": 4, "num_iterations": 2, "max_completion_length": 64, "temperature": 0.7,
     "top_p": 0.9, "top_k": 5, "stop_strings": ["</answer>"], "cuda_graphs": true, "loss_type": "bnpo",
@@ -152,6 +153,7 @@ TEST(SftConfig, JsonHoldsEveryFieldOfAnIndependentList) {
                           .bf16(true)
                           .logging_steps(2)
                           .save_steps(4)
+                          .save_strategy("no")
                           .save_total_limit(5)
                           .report_to({"none"})
                           .ddp_backend("nccl")
@@ -162,7 +164,7 @@ TEST(SftConfig, JsonHoldsEveryFieldOfAnIndependentList) {
     "per_device_train_batch_size": 2, "gradient_accumulation_steps": 4, "learning_rate": 0.01,
     "adam_beta1": 0.5, "adam_beta2": 0.9, "adam_epsilon": 1e-7, "weight_decay": 0.2,
     "max_grad_norm": 0.0, "lr_scheduler_type": "linear", "warmup_ratio": 0.0, "bf16": true,
-    "logging_steps": 2, "save_steps": 4, "save_total_limit": 5, "report_to": ["none"],
+    "logging_steps": 2, "save_steps": 4, "save_strategy": "no", "save_total_limit": 5, "report_to": ["none"],
     "ddp_backend": "nccl", "ddp_timeout": 120, "ddp_bucket_cap_mb": 50})");
   EXPECT_EQ(nlohmann::json::parse(config.to_json()), expected);
   EXPECT_EQ(nlohmann::json::parse(grpo::SftConfig::from_json(expected.dump()).to_json()), expected);

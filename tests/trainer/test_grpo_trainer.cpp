@@ -227,6 +227,24 @@ TEST(SftTrainer, ResumedRunMatchesAnUnbrokenRun) {
   expect_error([&] { c.resume(dir.file("missing")); }, "has no model.safetensors");
 }
 
+// save_strategy "no" (transformers' name): no checkpoint, not even the final one, while the final
+// model is still written; the same run with "steps" writes both, so the check can fail.
+TEST(SftTrainer, SaveStrategyNoWritesNoCheckpointButTheModel) {
+  TempDir dir;
+  std::vector<grpo::SftExample> data = {{"ab>", "ab"}, {"cd>", "cdd"}, {"da>", "a"}};
+  for (const std::string strategy : {"no", "steps"}) {
+    auto policy = tiny_policy(1);
+    const auto out = dir.file(strategy);
+    grpo::SftTrainer trainer(policy, data,
+                             grpo::SftConfig().output_dir(out).max_steps(4).per_device_train_batch_size(2).save_steps(2)
+                                 .save_strategy(strategy));
+    trainer.train();
+    const bool checkpoints = grpo::path_exists(out + "/checkpoint-2") || grpo::path_exists(out + "/checkpoint-4");
+    EXPECT_EQ(checkpoints, strategy == "steps") << strategy;
+    EXPECT_TRUE(grpo::path_exists(out + "/model/model.safetensors")) << strategy;
+  }
+}
+
 TEST(SftConfig, JsonRoundTripAndErrors) {
   const auto config = grpo::SftConfig().max_steps(7).learning_rate(2e-4).lr_scheduler_type("linear").save_steps(3);
   const auto back = grpo::SftConfig::from_json(config.to_json());

@@ -89,6 +89,10 @@ class TrainingArguments {
   GRPO_CONFIG_FIELD(int64_t, logging_steps) = 1;
   /// A checkpoint every this many steps, >= 0 (0 = only at the end). Default: 0.
   GRPO_CONFIG_FIELD(int64_t, save_steps) = 0;
+  /// When checkpoints are written, as transformers' `save_strategy`: `steps` (every save_steps
+  /// and at the end) or `no` (never: no resuming, for example in benchmarks; the final model is
+  /// still written to `<output_dir>/model`). Default: `steps`.
+  GRPO_CONFIG_FIELD(std::string, save_strategy) = "steps";
   /// Checkpoints kept, >= 1 (older ones are removed). Default: 2.
   GRPO_CONFIG_FIELD(int64_t, save_total_limit) = 2;
   /// Where metrics go besides metrics.jsonl and the console, as transformers' `report_to`: a list
@@ -130,6 +134,7 @@ class TrainingArguments {
     visitor("bf16", a.bf16_);
     visitor("logging_steps", a.logging_steps_);
     visitor("save_steps", a.save_steps_);
+    visitor("save_strategy", a.save_strategy_);
     visitor("save_total_limit", a.save_total_limit_);
     visitor("report_to", a.report_to_);
     visitor("ddp_backend", a.ddp_backend_);
@@ -177,6 +182,7 @@ class TrainingConfig : public TrainingArguments {
   GRPO_CONFIG_SETTER(bool, bf16)
   GRPO_CONFIG_SETTER(int64_t, logging_steps)
   GRPO_CONFIG_SETTER(int64_t, save_steps)
+  GRPO_CONFIG_SETTER(std::string, save_strategy)
   GRPO_CONFIG_SETTER(int64_t, save_total_limit)
   GRPO_CONFIG_SETTER(std::vector<std::string>, report_to)
   GRPO_CONFIG_SETTER(std::string, ddp_backend)
