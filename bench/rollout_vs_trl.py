@@ -215,7 +215,7 @@ def grpo_train(model_dir, data, out, args):
            "--set", f"max_completion_length={args.new_tokens}", "--set", "temperature=1.0",
            "--set", "beta=0.04", "--set", "loss_type=dapo", "--set", "learning_rate=1e-6",
            "--set", f"bf16={'true' if args.device == 'cuda' else 'false'}",
-           "--set", "log_completions_steps=0", "--set", "save_steps=0"]
+           "--set", "log_completions_steps=0", "--set", "save_strategy=no"]
     if args.cuda_graphs:
         cmd += ["--set", "cuda_graphs=true"]
     if args.threads:
@@ -224,9 +224,9 @@ def grpo_train(model_dir, data, out, args):
     run(cmd, child_env(args))
     wall = time.perf_counter() - start
     lines = [json.loads(line) for line in open(out / "metrics.jsonl", encoding="utf-8")]
-    # The final checkpoint and model are not needed (the 1b shape's are ~20 GB with optimizer state).
-    for path in list(out.glob("checkpoint-*")) + [out / "model"]:
-        shutil.rmtree(path, ignore_errors=True)
+    # No checkpoint is written (save_strategy no: the 1b shape's would be ~20 GB with the optimizer
+    # state); the final model is not needed either.
+    shutil.rmtree(out / "model", ignore_errors=True)
     steps = [line["step_seconds"] for line in lines]
     return dict(step_seconds=median_after_first(steps), all_steps=steps, wall=wall,
                 sampling_tps=median_after_first([line["sampling_tokens_per_second"] for line in lines]),
