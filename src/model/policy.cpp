@@ -302,10 +302,11 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
   const bool graphs = static_shapes && device_.is_cuda();
   TORCH_CHECK(!graphs || DecodeGraph::available(),
               "Policy::generate: cuda_graphs needs a build of grpo against a CUDA LibTorch");
-  int64_t live = rows;
   torch::Tensor live_rows = static_shapes ? torch::arange(rows, long_options) : torch::Tensor();
   std::vector<int64_t> live_rows_host(static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r) live_rows_host[static_cast<size_t>(r)] = r;
+  const auto live = [&] { return static_cast<int64_t>(live_rows_host.size()); };
+  const auto compacted = [&] { return live() < rows; };  // else slot s is row s
   // [n, P + max_new]: the dynamic mode reads its first P + t + 1 columns at step t; the static
   // mode reads all of it and marks each new position in place before the forward that writes it.
   auto attention_mask = torch::cat(
@@ -343,12 +344,12 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
   auto match_stop_strings = [&](int64_t t) {
     const auto width = t + 1 - checked;
     const auto columns = completion_ids.narrow(1, checked, width);
-    const auto block = (live_rows.defined() ? columns.index_select(0, live_rows) : columns).to(torch::kCPU).contiguous();
+    const auto block = (compacted() ? columns.index_select(0, live_rows) : columns).to(torch::kCPU).contiguous();
     const auto* token = block.data_ptr<int64_t>();
     std::vector<int64_t> stopped_slots;
-    auto cut = torch::full({rows}, max_new, torch::kLong);  // first column to clear, by row
+    std::vector<int64_t> cut(static_cast<size_t>(rows), max_new);  // first column to clear, by row
     bool late = false;
-    for (int64_t slot = 0; slot < live; ++slot) {
+    for (int64_t slot = 0; slot < live(); ++slot) {
       const auto r = static_cast<size_t>(live_rows_host[static_cast<size_t>(slot)]);
       if (done_host[r]) continue;
       auto& seq = history[r];
@@ -366,7 +367,7 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
         done_host[r] = 1;
         stopped_slots.push_back(slot);
         if (checked + j < t) {
-          cut[static_cast<int64_t>(r)] = checked + j + 1;
+          cut[r] = checked + j + 1;
           late = true;
         }
         break;
@@ -376,7 +377,8 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
     if (stopped_slots.empty()) return;
     done.index_fill_(0, torch::tensor(stopped_slots, torch::kLong).to(device_), true);
     if (late) {
-      const auto after = torch::arange(max_new, long_options).unsqueeze(0) >= cut.to(device_).unsqueeze(1);
+      const auto after =
+          torch::arange(max_new, long_options).unsqueeze(0) >= torch::tensor(cut, torch::kLong).to(device_).unsqueeze(1);
       completion_ids.masked_fill_(after, pad_id_);
       completion_mask.masked_fill_(after, 0);
       sampling_logprobs.masked_fill_(after, 0);
@@ -391,7 +393,7 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
   // Sampling half of a step: draws output column t for the live slots from `logits`.
   auto sample = [&](int64_t t) {
     auto noise = exponential_noise(rows, vocab, group, generators, device_);
-    if (live_rows.defined()) noise = noise.index_select(0, live_rows);
+    if (compacted()) noise = noise.index_select(0, live_rows);
     const auto step = draw(logits, noise, options);
     tokens.copy_(step.tokens.masked_fill(done, pad_id_));
     write(completion_ids, t, tokens);
@@ -431,7 +433,7 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
       const auto not_done = done.logical_not();
       const int64_t remaining = not_done.sum().item<int64_t>();
       if (remaining == 0) break;
-      if (options.compact_finished_rows() && remaining <= live / 2) {
+      if (options.compact_finished_rows() && remaining <= live() / 2) {
         // Compaction: finished slots leave the batch (their outputs are final), so that they
         // stop costing a forward each step. At most log2(N) times, each copying the cache once.
         const auto keep = not_done.nonzero().squeeze(1);
@@ -451,7 +453,6 @@ Rollout Policy::generate(const std::vector<std::string>& prompts, const Sampling
           rows_left.push_back(live_rows_host[static_cast<size_t>(slot)]);
         }
         live_rows_host = std::move(rows_left);
-        live = remaining;
         graph.reset();
         warmed_up = false;
       }
