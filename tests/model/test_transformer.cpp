@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -119,14 +120,20 @@ TEST(Transformer, ParametersHaveHuggingFaceNames) {
   EXPECT_EQ(count, tied->config().num_parameters());
 }
 
+/// Ids [3, 10] of tiny_config()'s vocabulary and their mask: row 1 left-padded by 2, row 2 by 5.
+std::pair<torch::Tensor, torch::Tensor> left_padded_batch() {
+  const auto ids = torch::randint(0, 29, {3, 10}, torch::kLong);
+  auto mask = torch::ones({3, 10}, torch::kLong);
+  mask[1].narrow(0, 0, 2).fill_(0);
+  mask[2].narrow(0, 0, 5).fill_(0);
+  return {ids, mask};
+}
+
 TEST(Transformer, KvCacheIncrementalLogitsEqualFullForward) {
   torch::manual_seed(0);
   Transformer model(tiny_config());
   torch::NoGradGuard no_grad;
-  const auto ids = torch::randint(0, 29, {3, 10}, torch::kLong);
-  auto mask = torch::ones({3, 10}, torch::kLong);
-  mask[1].narrow(0, 0, 2).fill_(0);  // row 1 left-padded by 2
-  mask[2].narrow(0, 0, 5).fill_(0);  // row 2 left-padded by 5
+  const auto [ids, mask] = left_padded_batch();
   const auto full = model->forward(ids, mask);
 
   auto cache = model->new_cache(3, 12);
@@ -149,10 +156,7 @@ TEST(Transformer, StaticShapeCacheStepsEqualFullForward) {
   torch::manual_seed(0);
   Transformer model(tiny_config());
   torch::NoGradGuard no_grad;
-  const auto ids = torch::randint(0, 29, {3, 10}, torch::kLong);
-  auto mask = torch::ones({3, 10}, torch::kLong);
-  mask[1].narrow(0, 0, 2).fill_(0);
-  mask[2].narrow(0, 0, 5).fill_(0);
+  const auto [ids, mask] = left_padded_batch();
   const auto full = model->forward(ids, mask);
   const int64_t capacity = 12;
   auto cache = model->new_cache(3, capacity);
