@@ -196,7 +196,8 @@ class TransformerImpl : public torch::nn::Module {
   /// @param cache null, or a cache with room for S more positions; it receives this call's keys
   ///        and values and its length advances by S.
   /// @return [B, S, D] in the model's dtype and device.
-  /// @throws c10::Error on a wrong rank, dtype or size, or a full cache.
+  /// @throws c10::Error on a wrong rank, dtype or size, a full cache, or, with a static-shape
+  ///         cache, more than one new position or no position_ids.
   torch::Tensor hidden_states(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                               const torch::Tensor& position_ids = {}, KVCache* cache = nullptr);
 
