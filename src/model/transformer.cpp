@@ -125,8 +125,16 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const RotaryTables&
     auto& keys = cache->keys[static_cast<size_t>(layer)];
     auto& values = cache->values[static_cast<size_t>(layer)];
     if (cache->write_position.defined()) {
-      keys.index_copy_(2, cache->write_position, k);
-      values.index_copy_(2, cache->write_position, v);
+      // One column for all rows, or row b's at write_position[b].
+      const auto& column = cache->write_position;
+      if (column.numel() == 1) {
+        keys.index_copy_(2, column, k.to(keys.scalar_type()));
+        values.index_copy_(2, column, v.to(values.scalar_type()));
+      } else {
+        const auto index = column.view({batch, 1, 1, 1}).expand({batch, num_kv_heads_, 1, head_dim_});
+        keys.scatter_(2, index, k.to(keys.scalar_type()));
+        values.scatter_(2, index, v.to(values.scalar_type()));
+      }
       k = keys;
       v = values;
     } else {
@@ -227,6 +235,11 @@ torch::Tensor TransformerImpl::hidden_states(const torch::Tensor& input_ids,
     TORCH_CHECK(!fixed || (seq == 1 && position_ids.defined()),
                 "Transformer: a static-shape KV cache takes one position per call with position_ids, got shape ",
                 input_ids.sizes(), position_ids.defined() ? "" : " without position_ids");
+    TORCH_CHECK(!fixed || (cache->write_position.scalar_type() == torch::kLong &&
+                           (cache->write_position.sizes() == torch::IntArrayRef{1} ||
+                            cache->write_position.sizes() == torch::IntArrayRef{batch})),
+                "Transformer: KVCache::write_position must be an int64 tensor of shape [1] or [", batch,
+                "], got shape ", cache->write_position.sizes(), " and dtype ", cache->write_position.scalar_type());
   }
   TORCH_CHECK(attention_mask.dim() == 2 && attention_mask.size(0) == batch && attention_mask.size(1) == total,
               "Transformer: attention_mask must be [", batch, ", ", total,
@@ -275,12 +288,14 @@ torch::Tensor TransformerImpl::forward(const torch::Tensor& input_ids, const tor
   return logits(hidden_states(input_ids, attention_mask, position_ids, cache));
 }
 
-KVCache TransformerImpl::new_cache(int64_t batch, int64_t capacity) const {
+KVCache TransformerImpl::new_cache(int64_t batch, int64_t capacity, std::optional<torch::ScalarType> dtype) const {
   TORCH_CHECK(batch >= 1, "Transformer::new_cache: batch must be >= 1, got ", batch);
   TORCH_CHECK(capacity >= 1 && capacity <= config_.max_position_embeddings(),
               "Transformer::new_cache: capacity must be in [1, max_position_embeddings = ",
               config_.max_position_embeddings(), "], got ", capacity);
-  const auto options = model->embed_tokens->weight.options().requires_grad(false);
+  TORCH_CHECK(!dtype || at::isFloatingType(*dtype), "Transformer::new_cache: dtype must be floating, got ", *dtype);
+  auto options = model->embed_tokens->weight.options().requires_grad(false);
+  if (dtype) options = options.dtype(*dtype);
   KVCache cache;
   for (int64_t i = 0; i < config_.num_hidden_layers(); ++i) {
     cache.keys.push_back(torch::zeros({batch, config_.num_key_value_heads(), capacity, config_.head_dim()}, options));

@@ -1,6 +1,7 @@
 #include <grpo/model/config.h>
 #include <grpo/model/transformer.h>
 
+#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -179,6 +180,72 @@ TEST(Transformer, StaticShapeCacheStepsEqualFullForward) {
   EXPECT_THROW(model->forward(ids.narrow(1, 0, 2), key_mask, positions.expand({3, 2}), &cache), c10::Error);
   EXPECT_THROW(model->forward(ids.narrow(1, 0, 1), key_mask, torch::Tensor(), &cache), c10::Error);
   EXPECT_THROW(model->forward(ids.narrow(1, 0, 1), key_mask.narrow(1, 0, 8), positions, &cache), c10::Error);
+}
+
+// Per-row write positions ([B] KVCache::write_position, as continuous batching uses): rows at
+// different points of their sequences, each with its cache written at its own column, give the
+// logits of a full forward. Row r starts its one-position steps at column 4 + r.
+TEST(Transformer, StaticShapeCacheWithPerRowColumnsEqualsFullForward) {
+  torch::manual_seed(2);
+  Transformer model(tiny_config());
+  torch::NoGradGuard no_grad;
+  const auto [ids, mask] = left_padded_batch();
+  const auto full = model->forward(ids, mask);
+  const int64_t capacity = 12;
+  auto cache = model->new_cache(3, capacity);
+  model->forward(ids.narrow(1, 0, 4), mask.narrow(1, 0, 4), torch::Tensor(), &cache);
+  auto key_mask = torch::zeros({3, capacity}, torch::kLong);
+  key_mask.narrow(1, 0, 4).copy_(mask.narrow(1, 0, 4));
+  const auto all_positions = grpo::positions_from_mask(mask);
+  std::vector<std::vector<torch::Tensor>> logits(3);
+  cache.write_position = torch::tensor({4L, 4L, 4L});
+  for (int64_t step = 0; step < 8; ++step) {
+    // Row r feeds token 4 + step - r while that is in [4, 10); before, it feeds its token 4
+    // (written again later), after, its token 9 again. The key it writes is marked as the
+    // full forward's mask has it (row 2's column 4 is padding).
+    const auto t = torch::tensor({4 + step, 3 + step, 2 + step}).clamp(4, 9).unsqueeze(1);
+    cache.write_position.copy_(t.squeeze(1));
+    key_mask.scatter_(1, t, mask.gather(1, t));
+    const auto out = model->forward(ids.gather(1, t), key_mask, all_positions.gather(1, t), &cache);
+    for (int64_t r = 0; r < 3; ++r) {
+      const int64_t column = 4 + step - r;
+      if (column >= 4 && column < 10) logits[static_cast<size_t>(r)].push_back(out[r]);
+    }
+  }
+  for (int64_t r = 0; r < 3; ++r) {
+    const auto expected = full[r].narrow(0, 4, 6);
+    const auto real = mask[r].narrow(0, 4, 6).to(torch::kBool).unsqueeze(-1);
+    const auto got = torch::cat(logits[static_cast<size_t>(r)]);
+    EXPECT_LE(max_abs_diff(expected.masked_fill(~real, 0), got.masked_fill(~real, 0)), 1e-5) << "row " << r;
+  }
+  cache.write_position = torch::tensor({4L, 4L});
+  EXPECT_THROW(model->forward(ids.narrow(1, 0, 1), key_mask, all_positions.narrow(1, 0, 1), &cache), c10::Error);
+}
+
+// Under autocast to bfloat16 a bfloat16 KV cache gives exactly the logits of a float32 one:
+// attention reads its keys and values in bfloat16 either way.
+TEST(Transformer, HalfPrecisionCacheUnderAutocastEqualsAFloat32Cache) {
+  torch::manual_seed(3);
+  Transformer model(tiny_config());
+  torch::NoGradGuard no_grad;
+  const auto [ids, mask] = left_padded_batch();
+  at::autocast::set_autocast_enabled(at::kCPU, true);
+  at::autocast::set_autocast_dtype(at::kCPU, torch::kBFloat16);
+  std::vector<torch::Tensor> results;
+  for (const auto dtype : {torch::kFloat, torch::kBFloat16}) {
+    auto cache = model->new_cache(3, 10, dtype);
+    EXPECT_EQ(cache.keys[0].scalar_type(), dtype);
+    std::vector<torch::Tensor> pieces = {model->forward(ids.narrow(1, 0, 6), mask.narrow(1, 0, 6), torch::Tensor(), &cache)};
+    for (int64_t t = 6; t < 10; ++t) {
+      pieces.push_back(model->forward(ids.narrow(1, t, 1), mask.narrow(1, 0, t + 1), torch::Tensor(), &cache));
+    }
+    results.push_back(torch::cat(pieces, 1));
+  }
+  at::autocast::set_autocast_enabled(at::kCPU, false);
+  at::autocast::clear_cache();
+  EXPECT_EQ(results[0].scalar_type(), torch::kBFloat16) << "autocast was on";
+  EXPECT_TRUE(torch::equal(results[0], results[1]));
+  EXPECT_THROW(model->new_cache(3, 10, torch::kLong), c10::Error);
 }
 
 TEST(Transformer, LeftPaddedBatchEqualsEachSequenceAlone) {

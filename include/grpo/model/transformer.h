@@ -23,6 +23,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace grpo {
@@ -37,12 +38,14 @@ struct KVCache {
   std::vector<torch::Tensor> values;
   /// Positions written so far, in [0, capacity].
   int64_t length = 0;
-  /// Static shapes (for CUDA graphs): when defined, a [1] int64 tensor on the model's device
-  /// holding the column that the next one-position call writes. Such a call then attends over
-  /// all capacity() positions under its attention mask, which must be [B, capacity] and mark
-  /// every key already written, this call's included; neither `length` nor `write_position`
-  /// changes (the caller advances the position and the mask in place, on the device). Undefined:
-  /// the dynamic mode, which writes at `length` and attends over the first length + S positions.
+  /// Static shapes (for CUDA graphs): when defined, an int64 tensor on the model's device holding
+  /// the column that the next one-position call writes: [1], the same column for every row, or
+  /// [B], one column per row (rows at different points of their sequences, as in continuous
+  /// batching); each in [0, capacity). Such a call then attends over all capacity() positions
+  /// under its attention mask, which must be [B, capacity] and mark every key already written,
+  /// this call's included; neither `length` nor `write_position` changes (the caller advances the
+  /// position and the mask in place, on the device). Undefined: the dynamic mode, which writes at
+  /// `length` and attends over the first length + S positions.
   torch::Tensor write_position;
 
   /// Positions the buffers can hold.
@@ -197,7 +200,8 @@ class TransformerImpl : public torch::nn::Module {
   ///        and values and its length advances by S.
   /// @return [B, S, D] in the model's dtype and device.
   /// @throws c10::Error on a wrong rank, dtype or size, a full cache, or, with a static-shape
-  ///         cache, more than one new position or no position_ids.
+  ///         cache, more than one new position, no position_ids or a write_position that is
+  ///         not int64 [1] or [B].
   torch::Tensor hidden_states(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                               const torch::Tensor& position_ids = {}, KVCache* cache = nullptr);
 
@@ -208,9 +212,13 @@ class TransformerImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                         const torch::Tensor& position_ids = {}, KVCache* cache = nullptr);
 
-  /// A zeroed cache of `capacity` positions for `batch` rows, in the model's dtype and device.
-  /// @throws c10::Error if batch < 1, capacity < 1 or capacity > max_position_embeddings.
-  KVCache new_cache(int64_t batch, int64_t capacity) const;
+  /// A zeroed cache of `capacity` positions for `batch` rows on the model's device, in `dtype`
+  /// (a floating dtype), or in the model's dtype when unset. Under autocast to a half dtype, a
+  /// cache in that dtype holds exactly what attention reads (keys and values are computed in it
+  /// and attention casts its inputs to it) at half the memory of float32.
+  /// @throws c10::Error if batch < 1, capacity < 1, capacity > max_position_embeddings or dtype
+  ///         is not floating.
+  KVCache new_cache(int64_t batch, int64_t capacity, std::optional<torch::ScalarType> dtype = std::nullopt) const;
 
   /// The configuration the model was built from.
   const ModelConfig& config() const { return config_; }
