@@ -377,6 +377,64 @@ TEST(Policy, GenerateEqualsAFullRecomputationWithMultinomialInEveryMode) {
   EXPECT_LT(ended, 18);
 }
 
+// Continuous batching (max_decode_rows below the rollout's N rows): prompts wait, are admitted
+// into the slots that finished rows free and decode at their own positions, and every row gets
+// the tokens of the whole batch decoded at once with the same prompt seeds, for any batch size,
+// look interval, with or without compaction. Without prompt seeds, prompt b draws from a
+// generator seeded with the b-th 64-bit draw of a CPU generator seeded with `seed`.
+TEST(Policy, ContinuousBatchingGivesTheRolloutOfOneBatch) {
+  auto policy = make_policy("abc");
+  const std::vector<std::string> prompts = {"a", "cb", "bba", "c", "abcab"};
+  const auto base = SamplingOptions()
+                        .num_generations(3)
+                        .max_new_tokens(12)
+                        .stop_strings({"ab", "cc"})
+                        .top_k(3)
+                        .top_p(0.95)
+                        .prompt_seeds({11, 12, 13, 14, 15});
+  const auto expected = policy.generate(prompts, base);  // the 15 rows in one batch
+  const auto ended = expected.truncated.logical_not().sum().item<int64_t>();
+  EXPECT_GT(ended, 3) << "rows end early and free their slots";
+  EXPECT_LT(ended, 15);
+  int64_t compared = 0;
+  for (const int64_t max_rows : {3, 7, 9}) {
+    for (const int64_t interval : {1, 4}) {
+      for (const bool compact : {false, true}) {
+        SCOPED_TRACE("max_decode_rows " + std::to_string(max_rows) + ", interval " + std::to_string(interval) +
+                     ", compact " + std::to_string(compact));
+        const auto got = policy.generate(prompts, SamplingOptions(base)
+                                                      .max_decode_rows(max_rows)
+                                                      .done_check_interval(interval)
+                                                      .compact_finished_rows(compact));
+        ASSERT_EQ(got.completion_ids.sizes(), expected.completion_ids.sizes());
+        EXPECT_TRUE(torch::equal(got.completion_ids, expected.completion_ids));
+        EXPECT_TRUE(torch::equal(got.completion_mask, expected.completion_mask));
+        EXPECT_TRUE(torch::equal(got.truncated, expected.truncated));
+        EXPECT_EQ(got.completions, expected.completions);
+        EXPECT_LE((got.sampling_logprobs - expected.sampling_logprobs).abs().max().item<double>(), 1e-5);
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 12);
+
+  auto seeder = at::detail::createCPUGenerator(5);
+  std::vector<uint64_t> derived;
+  for (size_t b = 0; b < prompts.size(); ++b) derived.push_back(at::check_generator<at::CPUGeneratorImpl>(seeder)->random64());
+  const auto unseeded = SamplingOptions(base).prompt_seeds({}).seed(5);
+  const auto continuous = policy.generate(prompts, SamplingOptions(unseeded).max_decode_rows(6));
+  EXPECT_EQ(continuous.completions, policy.generate(prompts, SamplingOptions(unseeded).prompt_seeds(derived)).completions);
+  EXPECT_NE(continuous.completions, policy.generate(prompts, unseeded).completions)
+      << "one generator for all rows draws otherwise";
+  try {
+    policy.generate(prompts, SamplingOptions(base).max_decode_rows(2));
+    FAIL() << "max_decode_rows below num_generations was accepted";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what_without_backtrace()).find("max_decode_rows must be 0 (all rows) or >= num_generations (3), got 2"),
+              std::string::npos);
+  }
+}
+
 TEST(Policy, EosStopsARowWithoutStopStrings) {
   auto policy = make_policy("ab");
   const auto rollout = policy.generate({"ab", "b"}, SamplingOptions().num_generations(8).max_new_tokens(12)

@@ -59,21 +59,35 @@ struct SamplingOptions {
   /// look costs nothing), every 8 tokens on other devices. Default: 0.
   TORCH_ARG(int64_t, done_check_interval) = 0;
   /// Compaction: at a look at the device (done_check_interval), when at most half of the rows
-  /// in the decoding batch are still sampling, the finished ones leave it (their KV cache rows
-  /// are dropped), so that they stop costing a forward per token. Each row's random draws do
-  /// not depend on the batch, so the tokens are those of the uncompacted loop; the sampling
-  /// log-probabilities may differ in the last float bits where the matrix products round
-  /// differently for a smaller batch. Default: true.
+  /// in the decoding batch are still sampling (and, with max_decode_rows, no prompt is waiting),
+  /// the finished ones leave it (their KV cache rows are dropped), so that they stop costing a
+  /// forward per token. Each row's random draws do not depend on the batch, so the tokens are
+  /// those of the uncompacted loop; the sampling log-probabilities may differ in the last float
+  /// bits where the matrix products round differently for a smaller batch. Default: true.
   TORCH_ARG(bool, compact_finished_rows) = true;
+  /// Continuous batching: the most rows decoded at once (vLLM's `max_num_seqs`), 0 = all N rows;
+  /// otherwise >= num_generations. When N is larger, the decoding batch holds the largest
+  /// multiple of num_generations not above it; prompts are admitted whole (their G rows
+  /// together, in order) and a waiting prompt takes the slots of finished rows at the next look
+  /// at the device (done_check_interval), so the KV cache holds max_decode_rows rows, not N.
+  /// Decoding then uses the static-shape step of `cuda_graphs` (whose slots keep their own
+  /// positions), with or without graphs. A prompt is prefilled when it is admitted. The draws
+  /// of prompt b's rows come from its own generator, so the rollout does not depend on
+  /// max_decode_rows: with prompt_seeds they are those of a batch that fits; without them, and
+  /// with N > max_decode_rows, prompt b's generator is seeded with the b-th 64-bit draw of a
+  /// CPU generator seeded with `seed`. Default: 0.
+  TORCH_ARG(int64_t, max_decode_rows) = 0;
   /// Static-shape decoding: the KV cache, masks and positions keep their shapes for the whole
   /// loop (attention covers the whole preallocated cache under a key mask marked in place; the
   /// cache column and output column are device tensors the step advances itself), so a step
   /// launches the same kernels on the same buffers every time. On a CUDA device each decoding
   /// batch size's step is captured once as a CUDA graph (after one eager step) and replayed: one
-  /// launch per token instead of one per operation. On the CPU the same step runs eagerly (it is
-  /// slower there, attending over the whole cache; it exists to test the path). The tokens are
-  /// those of the dynamic loop; logprobs agree to float rounding. Needs a build against a CUDA
-  /// LibTorch on CUDA. Off by default until its speed is measured on a GPU. Default: false.
+  /// launch per token instead of one per operation; a compaction or the admission of a waiting
+  /// prompt (max_decode_rows) changes the batch and the next step is captured again. On the
+  /// CPU the same step runs eagerly (it is slower there, attending over the whole cache; it
+  /// exists to test the path and for max_decode_rows). The tokens are those of the dynamic loop;
+  /// logprobs agree to float rounding. Needs a build against a CUDA LibTorch on CUDA. Off by
+  /// default until its speed is measured on a GPU. Default: false.
   TORCH_ARG(bool, cuda_graphs) = false;
 };
 
@@ -147,7 +161,9 @@ class Policy {
   /// Samples num_generations completions for each prompt, batched with a KV cache.
   ///
   /// The B prompts are encoded, left-padded and run once (prefill); their caches are copied
-  /// G times and the N rows are then decoded one token per step. Each step draws from
+  /// G times and the N rows are then decoded one token per step (with
+  /// SamplingOptions::max_decode_rows < N, at most that many rows at once, each prompt prefilled
+  /// when it is admitted). Each step draws from
   /// softmax(filter(logits / temperature)), filter = top-k then top-p. A row stops after an
   /// EOS token (any of eos_token_ids()), after the token that completes a stop string, or after
   /// max_new_tokens tokens (then `truncated`). Runs without gradient; does not change the module's train/eval mode.
