@@ -89,6 +89,9 @@ def parse_args():
                    help="peak dense TFLOP/s for MFU (GPU default 790: H200 bf16 dense; CPU: none)")
     p.add_argument("--cuda-graphs", action="store_true",
                    help="grpo samples with static shapes replayed as CUDA graphs (config key cuda_graphs)")
+    p.add_argument("--max-decode-rows", type=int, default=0,
+                   help="grpo decodes at most this many completions at once, continuous batching "
+                        "(config key max_decode_rows; default 0: all of a step's)")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
     gpu = not a.cpu
@@ -218,6 +221,8 @@ def grpo_train(model_dir, data, out, args):
            "--set", "log_completions_steps=0", "--set", "save_strategy=no"]
     if args.cuda_graphs:
         cmd += ["--set", "cuda_graphs=true"]
+    if args.max_decode_rows:
+        cmd += ["--set", f"max_decode_rows={args.max_decode_rows}"]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
     start = time.perf_counter()
@@ -248,6 +253,8 @@ def grpo_sample_once(model_dir, prompts, path, args):
            "--dtype", "bfloat16" if args.device == "cuda" else "float32"]
     if args.cuda_graphs:
         cmd.append("--cuda-graphs")
+    if args.max_decode_rows:
+        cmd += ["--max-decode-rows", str(args.max_decode_rows)]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
     result = run(cmd, child_env(args))

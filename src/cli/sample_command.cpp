@@ -37,6 +37,9 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--stop", f->options.stop_strings(), "stop string; repeatable");
   cmd->add_flag("--cuda-graphs", f->options.cuda_graphs(),
                 "static-shape decoding, replayed as CUDA graphs on a CUDA device (docs/model.md)");
+  cmd->add_option("--max-decode-rows", f->options.max_decode_rows(),
+                  "continuous batching: most completions decoded at once, 0 = all of a batch (docs/model.md)")
+      ->capture_default_str();
   cmd->add_option("--batch-prompts", f->batch_prompts,
                   "prompts sampled together; batch b (from 0) samples with seed + b")
       ->capture_default_str()

@@ -18,6 +18,7 @@ void GrpoConfig::visit_fields(GrpoConfig& c, Visitor&& v) {
   v("top_k", c.top_k());
   v("stop_strings", c.stop_strings());
   v("cuda_graphs", c.cuda_graphs());
+  v("max_decode_rows", c.max_decode_rows());
   v("loss_type", c.loss_type());
   v("importance_sampling_level", c.importance_sampling_level());
   v("scale_rewards", c.scale_rewards());
@@ -49,6 +50,8 @@ void GrpoConfig::validate() const {
   check(temperature() > 0 && std::isfinite(temperature()), "temperature", temperature(), "finite and > 0");
   check(top_p() > 0 && top_p() <= 1, "top_p", top_p(), "in (0, 1]");
   check(top_k() >= 0, "top_k", top_k(), ">= 0");
+  check(max_decode_rows() == 0 || max_decode_rows() >= num_generations(), "max_decode_rows", max_decode_rows(),
+        "0 or >= num_generations");
   check(beta() >= 0 && std::isfinite(beta()), "beta", beta(), "finite and >= 0");
   check(epsilon() >= 0 && epsilon() < 1, "epsilon", epsilon(), "in [0, 1)");
   check(!epsilon_high() || *epsilon_high() >= 0, "epsilon_high", epsilon_high().value_or(0), ">= 0");

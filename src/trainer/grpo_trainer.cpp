@@ -291,6 +291,7 @@ ScoredBatch GrpoTrainer::generate_and_score() {
                    .top_k(c.top_k())
                    .stop_strings(c.stop_strings())
                    .cuda_graphs(c.cuda_graphs())
+                   .max_decode_rows(c.max_decode_rows())
                    .prompt_seeds(prompt_seeds));
   } catch (const c10::Error& e) {
     TORCH_CHECK(false, "step ", step + 1, ", sampling: ", e.what_without_backtrace());

@@ -62,6 +62,7 @@ TEST(GrpoConfig, ValidateNamesFieldAndValue) {
   expect_error([] { valid().save_strategy("epoch").validate(); }, "save_strategy must be steps or no, got 'epoch'");
   expect_error([] { valid().reward_error_policy("skip").validate(); }, "reward_error_policy must be fail or nan");
   expect_error([] { valid().top_p(0).validate(); }, "top_p must be in (0, 1], got 0");
+  expect_error([] { valid().max_decode_rows(4).validate(); }, "max_decode_rows must be 0 or >= num_generations, got 4");
 }
 
 // Every field with a value other than its default, set through the setters and written
@@ -99,6 +100,7 @@ TEST(GrpoConfig, JsonHoldsEveryFieldOfAnIndependentList) {
                           .top_k(5)
                           .stop_strings({"</answer>"})
                           .cuda_graphs(true)
+                          .max_decode_rows(8)
                           .loss_type(grpo::LossType::kBnpo)
                           .importance_sampling_level(grpo::ImportanceSamplingLevel::kSequence)
                           .scale_rewards(grpo::ScaleRewards::kBatch)
@@ -121,7 +123,7 @@ TEST(GrpoConfig, JsonHoldsEveryFieldOfAnIndependentList) {
     "bf16": true, "logging_steps": 5, "save_steps": 6, "save_strategy": "steps", "save_total_limit": 3, "report_to": ["tensorboard"],
     "ddp_backend": "gloo", "ddp_timeout": 60, "ddp_bucket_cap_mb": 4,
     "num_generations": 4, "num_iterations": 2, "max_completion_length": 64, "temperature": 0.7,
-    "top_p": 0.9, "top_k": 5, "stop_strings": ["</answer>"], "cuda_graphs": true, "loss_type": "bnpo",
+    "top_p": 0.9, "top_k": 5, "stop_strings": ["</answer>"], "cuda_graphs": true, "max_decode_rows": 8, "loss_type": "bnpo",
     "importance_sampling_level": "sequence", "scale_rewards": "batch", "beta": 0.04,
     "epsilon": 0.1, "epsilon_high": 0.3, "delta": 1.5, "use_bias_correction_kl": false,
     "mask_truncated_completions": true,

@@ -61,6 +61,10 @@ struct GrpoConfig : TrainingConfig<GrpoConfig> {
   /// Sampling with static shapes, replayed as CUDA graphs on a CUDA device
   /// (SamplingOptions::cuda_graphs). Default: false.
   TORCH_ARG(bool, cuda_graphs) = false;
+  /// Continuous batching: the most completions decoded at once, 0 = all of a step's
+  /// completions; otherwise >= num_generations (SamplingOptions::max_decode_rows). The
+  /// rollout is the same for any value. Default: 0.
+  TORCH_ARG(int64_t, max_decode_rows) = 0;
 
   // --- objective (docs/algorithm.md) ---
   /// How token losses are aggregated (`grpo`, `bnpo`, `dr_grpo`, `dapo`; see LossType).
