@@ -174,10 +174,7 @@ detail::DecodedRows decode_all_rows(TransformerImpl& model, const Tokenizer& tok
         // stop costing a forward each step. At most log2(N) times, each copying the cache once.
         const auto keep = not_done.nonzero().squeeze(1);
         finished.index_copy_(0, live_rows.defined() ? live_rows : torch::arange(rows, long_options), done);
-        for (size_t l = 0; l < cache.keys.size(); ++l) {
-          cache.keys[l] = cache.keys[l].index_select(0, keep);
-          cache.values[l] = cache.values[l].index_select(0, keep);
-        }
+        detail::keep_cache_rows(cache, keep);
         attention_mask = attention_mask.index_select(0, keep);
         positions = positions.index_select(0, keep);
         tokens = tokens.index_select(0, keep);

@@ -55,6 +55,13 @@ void CompletionBuffers::clear_from(const std::vector<int64_t>& cut, int64_t pad_
   logprobs.masked_fill_(after, 0);
 }
 
+void keep_cache_rows(KVCache& cache, const torch::Tensor& index) {
+  for (size_t l = 0; l < cache.keys.size(); ++l) {
+    cache.keys[l] = cache.keys[l].index_select(0, index);
+    cache.values[l] = cache.values[l].index_select(0, index);
+  }
+}
+
 StopMatcher::StopMatcher(const Tokenizer& tokenizer, std::vector<std::string> stop_strings,
                          std::vector<int64_t> eos_ids, int64_t rows)
     : tokenizer_(tokenizer),

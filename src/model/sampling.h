@@ -5,6 +5,7 @@
 /// Shapes as grpo/model/policy.h: n = rows in the decoding batch, V = vocab_size.
 
 #include <grpo/model/policy.h>
+#include <grpo/model/transformer.h>
 #include <grpo/tokenizer/tokenizer.h>
 
 #include <ATen/core/Generator.h>
@@ -63,6 +64,10 @@ struct DecodedRows {
   CompletionBuffers out;
   std::vector<char> ended;
 };
+
+/// Keeps the cache rows `index` ([n] int64, on the cache's device), in that order: a compaction
+/// of the decoding batch.
+void keep_cache_rows(KVCache& cache, const torch::Tensor& index);
 
 /// Finds, token by token on the host, where each row's completion ends: at an EOS id, or at the
 /// token that completes a stop string in the row's text (decoded with special tokens). A stop

@@ -287,10 +287,7 @@ class SlotDecoder {
   void compact() {
     const auto keep = occupied_slots();
     const auto index = torch::tensor(keep, torch::kLong).to(device_);
-    for (size_t l = 0; l < cache_.keys.size(); ++l) {
-      cache_.keys[l] = cache_.keys[l].index_select(0, index);
-      cache_.values[l] = cache_.values[l].index_select(0, index);
-    }
+    keep_cache_rows(cache_, index);
     attention_mask_ = attention_mask_.index_select(0, index);
     positions_ = positions_.index_select(0, index);
     column_ = column_.index_select(0, index);

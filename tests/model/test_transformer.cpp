@@ -150,6 +150,22 @@ TEST(Transformer, KvCacheIncrementalLogitsEqualFullForward) {
   EXPECT_LE(diff, 1e-5);
 }
 
+/// A cache of `capacity` positions holding a dynamic prefill of the first `prefill` columns of
+/// (ids, mask), the static-shape key mask marking those columns, and the prefill's logits.
+struct Prefilled {
+  grpo::KVCache cache;
+  torch::Tensor key_mask;
+  torch::Tensor logits;
+};
+
+Prefilled prefill_for_static_steps(Transformer& model, const torch::Tensor& ids, const torch::Tensor& mask,
+                                   int64_t prefill, int64_t capacity) {
+  Prefilled out{model->new_cache(ids.size(0), capacity), torch::zeros({ids.size(0), capacity}, torch::kLong), {}};
+  out.logits = model->forward(ids.narrow(1, 0, prefill), mask.narrow(1, 0, prefill), torch::Tensor(), &out.cache);
+  out.key_mask.narrow(1, 0, prefill).copy_(mask.narrow(1, 0, prefill));
+  return out;
+}
+
 // The static-shape cache mode (KVCache::write_position): after a dynamic prefill, one-position
 // calls that write at a device-held column and attend over the whole cache under a mask marked
 // in place give the logits of a full forward; the caller's contract is checked.
@@ -159,11 +175,8 @@ TEST(Transformer, StaticShapeCacheStepsEqualFullForward) {
   torch::NoGradGuard no_grad;
   const auto [ids, mask] = left_padded_batch();
   const auto full = model->forward(ids, mask);
-  const int64_t capacity = 12;
-  auto cache = model->new_cache(3, capacity);
-  std::vector<torch::Tensor> pieces = {model->forward(ids.narrow(1, 0, 6), mask.narrow(1, 0, 6), torch::Tensor(), &cache)};
-  auto key_mask = torch::zeros({3, capacity}, torch::kLong);
-  key_mask.narrow(1, 0, 6).copy_(mask.narrow(1, 0, 6));
+  auto [cache, key_mask, prefill_logits] = prefill_for_static_steps(model, ids, mask, 6, 12);
+  std::vector<torch::Tensor> pieces = {prefill_logits};
   auto positions = grpo::positions_from_mask(mask).narrow(1, 6, 1).clone();
   cache.write_position = torch::full({1}, 6, torch::kLong);
   for (int64_t t = 6; t < 10; ++t) {
@@ -191,11 +204,7 @@ TEST(Transformer, StaticShapeCacheWithPerRowColumnsEqualsFullForward) {
   torch::NoGradGuard no_grad;
   const auto [ids, mask] = left_padded_batch();
   const auto full = model->forward(ids, mask);
-  const int64_t capacity = 12;
-  auto cache = model->new_cache(3, capacity);
-  model->forward(ids.narrow(1, 0, 4), mask.narrow(1, 0, 4), torch::Tensor(), &cache);
-  auto key_mask = torch::zeros({3, capacity}, torch::kLong);
-  key_mask.narrow(1, 0, 4).copy_(mask.narrow(1, 0, 4));
+  auto [cache, key_mask, prefill_logits] = prefill_for_static_steps(model, ids, mask, 4, 12);
   const auto all_positions = grpo::positions_from_mask(mask);
   std::vector<std::vector<torch::Tensor>> logits(3);
   cache.write_position = torch::tensor({4L, 4L, 4L});
