@@ -110,6 +110,27 @@ TEST(GrpoTrainer, ResumedRunMatchesAnUnbrokenRun) {
   EXPECT_EQ(diff, 0.0);
 }
 
+// Continuous batching in training (max_decode_rows 4: the step's 4 prompts x 4 completions
+// decoded one prompt's group at a time, each admitted as the one before ends): the per-prompt
+// seeds the trainer passes make the rollouts, and so the updates, those of decoding every
+// completion at once.
+TEST(GrpoTrainer, ContinuousBatchingLeavesTheRunUnchanged) {
+  TempDir dir;
+  auto whole = tiny_policy(4);
+  grpo::GrpoTrainer a(whole, {share_of_a()}, prompts(), toy_config(dir.file("a")).max_steps(2));
+  auto slotted = tiny_policy(4);
+  grpo::GrpoTrainer b(slotted, {share_of_a()}, prompts(), toy_config(dir.file("b")).max_steps(2).max_decode_rows(4));
+  for (int i = 0; i < 2; ++i) {
+    const auto want = a.step();
+    const auto got = b.step();
+    EXPECT_EQ(got.reward, want.reward) << "step " << i + 1;
+    EXPECT_EQ(got.completion_length_mean, want.completion_length_mean) << "step " << i + 1;
+  }
+  EXPECT_EQ(max_difference(whole, slotted), 0.0);
+  auto untrained = tiny_policy(4);
+  EXPECT_GT(max_difference(whole, untrained), 0.0) << "the steps changed the policy";
+}
+
 TEST(GrpoTrainer, CheckpointsAreCompleteAndRotated) {
   TempDir dir;
   grpo::GrpoTrainer t(tiny_policy(0), {share_of_a()}, prompts(),
