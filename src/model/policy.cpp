@@ -137,8 +137,7 @@ detail::DecodedRows decode_all_rows(TransformerImpl& model, const Tokenizer& tok
     if (late) out.clear_from(cut, in.pad_id);
   };
 
-  const int64_t check_interval =
-      options.done_check_interval() > 0 ? options.done_check_interval() : (device.is_cpu() ? 1 : 8);
+  const int64_t check_interval = detail::look_interval(options, device);
   // Sampling half of a step: draws output column t for the live slots from `logits`.
   auto sample = [&](int64_t t) {
     auto noise = exponential_noise(rows, vocab, group, in.generators, device);

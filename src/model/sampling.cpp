@@ -16,6 +16,11 @@ at::Generator make_generator(torch::Device device, uint64_t seed) {
   return generator;
 }
 
+int64_t look_interval(const SamplingOptions& options, torch::Device device) {
+  if (options.done_check_interval() > 0) return options.done_check_interval();
+  return device.is_cpu() ? 1 : 8;
+}
+
 Draw draw(const torch::Tensor& logits, const torch::Tensor& noise, const SamplingOptions& options) {
   const auto logp = torch::log_softmax(logits.to(torch::kFloat) / options.temperature(), -1);
   const auto vocab = logp.size(-1);

@@ -21,6 +21,10 @@ namespace grpo::detail {
 /// A generator seeded with `seed` for `device`, independent of the global one.
 at::Generator make_generator(torch::Device device, uint64_t seed);
 
+/// Tokens between looks at the device: SamplingOptions::done_check_interval, or when it is 0,
+/// every token on the CPU (where a look costs nothing) and every 8 elsewhere.
+int64_t look_interval(const SamplingOptions& options, torch::Device device);
+
 /// One decoding step's draw.
 struct Draw {
   torch::Tensor tokens;    // [n] int64

@@ -38,10 +38,9 @@ class SlotDecoder {
         ended_rows_(static_cast<size_t>(rows_), 0),
         row_slot_(static_cast<size_t>(rows_), -1),
         row_checked_(static_cast<size_t>(rows_), 0) {
-    const bool graphs = options.cuda_graphs() && device_.is_cuda();
-    TORCH_CHECK(!graphs || DecodeGraph::available(),
+    graphs_ = options.cuda_graphs() && device_.is_cuda();
+    TORCH_CHECK(!graphs_ || DecodeGraph::available(),
                 "Policy::generate: cuda_graphs needs a build of grpo against a CUDA LibTorch");
-    graphs_ = graphs;
     if (!options.stop_strings().empty()) matcher_.emplace(tokenizer, options.stop_strings(), in_.eos_ids, rows_);
     if (!in_.eos_ids.empty()) eos_ids_ = torch::tensor(in_.eos_ids, torch::kLong).to(device_);
     const auto limit = options.max_decode_rows();
@@ -63,8 +62,7 @@ class SlotDecoder {
   }
 
   DecodedRows run() {
-    const int64_t interval = options_.done_check_interval() > 0 ? options_.done_check_interval()
-                                                                 : (device_.is_cpu() ? 1 : 8);
+    const int64_t interval = look_interval(options_, device_);
     admit_waiting();
     for (int64_t steps = 1;; ++steps) {
       if (graph_ != nullptr) {
