@@ -36,7 +36,6 @@ class SlotDecoder {
         max_new_(options.max_new_tokens()),
         out_(rows_ + 1, max_new_ + 1, in_.pad_id, device_),
         ended_rows_(static_cast<size_t>(rows_), 0),
-        row_slot_(static_cast<size_t>(rows_), -1),
         row_checked_(static_cast<size_t>(rows_), 0) {
     graphs_ = options.cuda_graphs() && device_.is_cuda();
     TORCH_CHECK(!graphs_ || DecodeGraph::available(),
@@ -185,7 +184,6 @@ class SlotDecoder {
         sources.push_back(j);
         slot_row_[static_cast<size_t>(slot)] = row;
         slot_column_[static_cast<size_t>(slot)] = 0;
-        row_slot_[static_cast<size_t>(row)] = slot;
       }
       if (in_.generators.size() > 1) {  // the prompt's own generator draws for its G rows
         sources_.push_back({in_.generators[static_cast<size_t>(prompt)],
@@ -218,12 +216,16 @@ class SlotDecoder {
   // Points every noise source's rows at their slots (the scratch row S for rows that left), and
   // drops the sources whose rows have all left.
   void route_noise() {
+    std::vector<int64_t> row_slot(static_cast<size_t>(rows_), -1);  // -1: waiting or left
+    for (int64_t s = 0; s < slots_; ++s) {
+      if (slot_row_[static_cast<size_t>(s)] >= 0) row_slot[static_cast<size_t>(slot_row_[static_cast<size_t>(s)])] = s;
+    }
     std::vector<NoiseSource> kept;
     for (auto& source : sources_) {
       std::vector<int64_t> slots;
       bool any = false;
       for (const auto row : source.rows) {
-        const auto slot = row_slot_[static_cast<size_t>(row)];
+        const auto slot = row_slot[static_cast<size_t>(row)];
         any |= slot >= 0;
         slots.push_back(slot >= 0 ? slot : slots_);
       }
@@ -274,7 +276,6 @@ class SlotDecoder {
       ended_rows_[static_cast<size_t>(row)] = stop || read[slots_ + s] != 0;
       if (read[s] == 0) stopped.push_back(s);
       slot_row_[static_cast<size_t>(s)] = -1;
-      row_slot_[static_cast<size_t>(row)] = -1;
     }
     if (!stopped.empty()) done_.index_fill_(0, torch::tensor(stopped, torch::kLong).to(device_), true);
     if (late) out_.clear_from(cut, in_.pad_id);
@@ -296,7 +297,6 @@ class SlotDecoder {
     logits_ = logits_.index_select(0, index);
     std::vector<int64_t> slot_row, slot_column;
     for (const auto s : keep) {
-      row_slot_[static_cast<size_t>(slot_row_[static_cast<size_t>(s)])] = static_cast<int64_t>(slot_row.size());
       slot_row.push_back(slot_row_[static_cast<size_t>(s)]);
       slot_column.push_back(slot_column_[static_cast<size_t>(s)]);
     }
@@ -320,7 +320,6 @@ class SlotDecoder {
   // Outputs, [N + 1, max_new + 1]: row N and column max_new take the writes of free and finished slots.
   CompletionBuffers out_;
   std::vector<char> ended_rows_;      // [N]
-  std::vector<int64_t> row_slot_;     // [N] the row's slot, -1 while waiting or after it left
   std::vector<int64_t> row_checked_;  // [N] columns matched on the host
   int64_t next_prompt_ = 0;           // prompts before it have been admitted
 
