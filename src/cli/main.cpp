@@ -28,10 +28,11 @@ namespace {
 // LibTorch's CPU tensors come from malloc. glibc maps blocks above its mmap threshold on their
 // own and unmaps them on free, and gives freed memory at the top of the heap back to the system,
 // so a training step that frees and reallocates the same activations faults their pages in
-// again every step. A threshold of 32 MiB (glibc's largest) keeps such blocks in the heap, and a
-// trim threshold of 512 MiB keeps freed heap memory: the demo's GRPO steps run ~10% faster at the
-// same peak memory (docs/performance.md). MALLOC_MMAP_THRESHOLD_ or MALLOC_TRIM_THRESHOLD_ in
-// the environment is left to glibc.
+// again every step. A threshold of 32 MiB (the most glibc's own adjustment raises it to on
+// 64-bit systems) keeps such blocks in the heap, and a trim threshold of 512 MiB keeps freed heap
+// memory: the default demo's GRPO took 290 s instead of 340 s, its peak memory 1.31 GB instead
+// of 1.22 GB (docs/demo.md, docs/performance.md). MALLOC_MMAP_THRESHOLD_ or
+// MALLOC_TRIM_THRESHOLD_ in the environment is left to glibc.
 void keep_freed_cpu_memory() {
 #if defined(__GLIBC__)
   if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 32 << 20);
